@@ -1,0 +1,22 @@
+pub mod auth;
+pub mod dashboard;
+pub mod dev_mailbox;
+pub mod home;
+pub mod staff;
+pub mod users;
+
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::{
+    services::ServiceError,
+    web::{Page, WebError},
+};
+
+/// Maps a refused form to a re-rendered form (422), anything else to the error pages.
+pub(crate) fn form_failure(page: &Page<'_>, template: &str, data: Value, error: ServiceError) -> Result<Response, WebError> {
+    match error {
+        ServiceError::Invalid(errors) => page.render_invalid(template, data, &errors),
+        other => Err(other.into()),
+    }
+}

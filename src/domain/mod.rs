@@ -1,0 +1,11 @@
+//! Pure business rules: no database, web framework, runtime or clock here.
+//! Everything is a function of its arguments so it can be tested with tables and properties.
+
+pub mod account;
+pub mod email;
+pub mod error;
+pub mod locale;
+pub mod login_throttle;
+pub mod outbox;
+pub mod password;
+pub mod roles;

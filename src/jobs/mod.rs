@@ -1,0 +1,260 @@
+//! Background jobs on apalis: a durable queue (SQLite file of its own on the embedded
+//! default, the `apalis` schema on Postgres), the mail worker, and Europe/Paris crons.
+//! Jobs are thin: they call a service that re-checks that the work is still due.
+
+use std::{str::FromStr, time::Duration};
+
+use apalis::prelude::*;
+use apalis_cron::{CronScheduler, Tick};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use chrono_tz::{Europe::Paris, Tz};
+use loco_rs::app::AppContext;
+use sea_orm::DatabaseBackend;
+use serde::{Deserialize, Serialize};
+
+use crate::services::{deliver_mail, housekeeping};
+
+/// Queue names are explicit: the default is the Rust type name, and renaming the type
+/// would orphan queued jobs (ARCHITECTURE.md pitfall 5).
+pub const MAIL_QUEUE: &str = "mail";
+
+/// Every minute: re-queue due outbox messages (retries after backoff, lost jobs).
+const OUTBOX_SWEEP_CRON: &str = "0 * * * * *";
+/// Every day at 06:00 Paris time: daily work (housekeeping now; billing runs and dunning
+/// from later issues).
+const DAILY_CRON: &str = "0 0 6 * * *";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliverMail {
+    pub outbox_id: i64,
+}
+
+/// Handle to push jobs, kept in the shared store.
+#[derive(Clone)]
+pub enum JobStore {
+    Sqlite(SqliteStorage<DeliverMail>),
+    Postgres(PostgresStorage<DeliverMail>),
+}
+
+/// The SQLite job file lives beside the business database but is a separate file:
+/// apalis sets `synchronous=OFF` on the pool it is given (pitfall 3).
+fn sqlite_jobs_url(database_uri: &str) -> String {
+    let (path, _query) = database_uri
+        .trim_start_matches("sqlite://")
+        .split_once('?')
+        .unwrap_or((database_uri.trim_start_matches("sqlite://"), ""));
+    let stem = path.strip_suffix(".sqlite").unwrap_or(path);
+    format!("sqlite://{stem}.jobs.sqlite")
+}
+
+impl JobStore {
+    /// # Errors
+    /// When the job database cannot be opened or migrated.
+    pub async fn connect(ctx: &AppContext) -> loco_rs::Result<Self> {
+        let err = |e: &dyn std::fmt::Display| loco_rs::Error::string(&format!("job storage: {e}"));
+        if ctx.db.get_database_backend() == DatabaseBackend::Postgres {
+            let pool = ctx.db.get_postgres_connection_pool().clone();
+            PostgresStorage::setup(&pool).await.map_err(|e| err(&e))?;
+            let config = apalis_postgres::Config::default().queue(MAIL_QUEUE);
+            Ok(Self::Postgres(PostgresStorage::new(&pool).with_config(config)))
+        } else {
+            let url = sqlite_jobs_url(&ctx.config.database.uri);
+            let options = SqliteConnectOptions::from_str(&url)
+                .map_err(|e| err(&e))?
+                .create_if_missing(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool: SqlitePool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(|e| err(&e))?;
+            SqliteStorage::setup(&pool).await.map_err(|e| err(&e))?;
+            let config = apalis_sqlite::Config::default().queue(MAIL_QUEUE);
+            Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
+        }
+    }
+
+    async fn push(&self, job: DeliverMail) -> Result<(), String> {
+        match self.clone() {
+            Self::Sqlite(mut s) => s.push(job).await.map_err(|e| e.to_string()),
+            Self::Postgres(mut s) => s.push(job).await.map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Jobs of the mail queue that are waiting or running.
+    async fn unfinished(&self) -> Result<i64, String> {
+        let statuses = "('Pending', 'Queued', 'Running')";
+        match self {
+            Self::Sqlite(s) => sqlx_count_sqlite(
+                s.pool(),
+                &format!("SELECT COUNT(*) FROM Jobs WHERE job_type = ? AND status IN {statuses} AND run_at <= strftime('%s','now')"),
+            )
+            .await,
+            Self::Postgres(s) => sqlx_count_pg(
+                s.pool(),
+                &format!("SELECT COUNT(*) FROM apalis.jobs WHERE job_type = $1 AND status IN {statuses} AND run_at <= now()"),
+            )
+            .await,
+        }
+    }
+}
+
+async fn sqlx_count_sqlite(pool: &SqlitePool, sql: &str) -> Result<i64, String> {
+    let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(MAIL_QUEUE)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.0)
+}
+
+async fn sqlx_count_pg(pool: &apalis_postgres::PgPool, sql: &str) -> Result<i64, String> {
+    let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(MAIL_QUEUE)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.0)
+}
+
+/// Queues the delivery of an outbox message. Best effort by design: the message is already
+/// committed, and the minute sweep queues it again if this push is lost.
+pub async fn enqueue_mail(ctx: &AppContext, outbox_id: i64) {
+    let Some(store) = ctx.shared_store.get::<JobStore>() else {
+        tracing::warn!(outbox_id, "no job store: the outbox sweep will deliver this message");
+        return;
+    };
+    if let Err(error) = store.push(DeliverMail { outbox_id }).await {
+        tracing::warn!(outbox_id, %error, "could not queue mail delivery; the outbox sweep will retry");
+    }
+}
+
+async fn deliver_mail_job(job: DeliverMail, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    deliver_mail::deliver(&ctx, job.outbox_id)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("deliver mail {}: {e:?}", job.outbox_id).into())
+}
+
+async fn outbox_sweep(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    deliver_mail::enqueue_due(&ctx)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("outbox sweep: {e:?}").into())
+}
+
+async fn daily(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    let (sessions, attempts) = housekeeping::run(&ctx).await.map_err(|e| format!("daily: {e:?}"))?;
+    tracing::info!(expired_sessions = sessions, old_login_attempts = attempts, "daily housekeeping done");
+    Ok(())
+}
+
+/// A name per process: apalis refuses a worker name seen in the last minute, so a fixed
+/// name would make a restarted worker exit silently (pitfall 2).
+fn worker_name(kind: &str) -> String {
+    format!("{kind}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+fn cron(expr: &str) -> CronScheduler<cron::Schedule, Tz> {
+    let schedule = cron::Schedule::from_str(expr).expect("cron expressions are constants");
+    CronScheduler::new(schedule).with_timezone(Paris)
+}
+
+macro_rules! mail_worker {
+    ($storage:expr, $ctx:expr, $poll:expr) => {{
+        let storage = $storage.clone();
+        let ctx = $ctx.clone();
+        move |_restarts: usize| {
+            WorkerBuilder::new(worker_name("mail"))
+                .backend(storage.clone().poll_with_interval($poll))
+                .data(ctx.clone())
+                .build(deliver_mail_job)
+        }
+    }};
+}
+
+/// Builds the monitor with the mail worker and the crons.
+fn monitor(ctx: &AppContext, store: &JobStore, poll: Duration, with_crons: bool) -> Monitor {
+    let mut monitor = Monitor::new()
+        .on_event(|worker, event| match event {
+            Event::Error(error) => tracing::error!(worker = %worker.name(), %error, "job failed"),
+            other => tracing::debug!(worker = %worker.name(), event = ?other, "job worker event"),
+        })
+        .should_restart(|worker, error| {
+            tracing::error!(worker = %worker.name(), %error, "job worker stopped; restarting");
+            true
+        })
+        .shutdown_timeout(Duration::from_secs(10));
+    monitor = match store {
+        JobStore::Sqlite(s) => monitor.register(mail_worker!(s, ctx, poll)),
+        JobStore::Postgres(s) => monitor.register(mail_worker!(s, ctx, poll)),
+    };
+    if with_crons {
+        let sweep_ctx = ctx.clone();
+        let daily_ctx = ctx.clone();
+        monitor = monitor
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("outbox-sweep"))
+                    .backend(cron(OUTBOX_SWEEP_CRON))
+                    .data(sweep_ctx.clone())
+                    .build(outbox_sweep)
+            })
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("daily"))
+                    .backend(cron(DAILY_CRON))
+                    .data(daily_ctx.clone())
+                    .build(daily)
+            });
+    }
+    monitor
+}
+
+/// Runs workers and crons until `shutdown` resolves.
+///
+/// # Errors
+/// When the job store is missing.
+pub async fn run_until<F>(ctx: &AppContext, shutdown: F) -> loco_rs::Result<()>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let store = ctx
+        .shared_store
+        .get::<JobStore>()
+        .ok_or_else(|| loco_rs::Error::string("job store not initialised"))?;
+    let poll = Duration::from_millis(crate::settings::Settings::of(ctx).jobs.poll_interval_ms);
+    tracing::info!("job workers and Europe/Paris crons started");
+    monitor(ctx, &store, poll, true)
+        .run_with_signal(async move {
+            shutdown.await;
+            Ok(())
+        })
+        .await
+        .map_err(|e| loco_rs::Error::string(&format!("job monitor: {e}")))
+}
+
+/// Test helper: runs the mail worker until no job is waiting or running, then stops it.
+/// Jobs whose retry time is in the future are left for later (as in production).
+///
+/// # Panics
+/// When the queue does not drain within 30 seconds.
+pub async fn drain(ctx: &AppContext) {
+    let store = ctx.shared_store.get::<JobStore>().expect("job store");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker_monitor = monitor(ctx, &store, Duration::from_millis(50), false);
+    let handle = tokio::spawn(worker_monitor.run_with_signal(async move {
+        let _ = stop_rx.await;
+        Ok(())
+    }));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let unfinished = store.unfinished().await.expect("count jobs");
+        if unfinished == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "jobs did not drain: {unfinished} left");
+    }
+    let _ = stop_tx.send(());
+    let _ = handle.await;
+}

@@ -1,0 +1,13 @@
+pub mod app;
+pub mod clock;
+pub mod controllers;
+pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod models;
+pub mod security;
+pub mod services;
+pub mod settings;
+pub mod tasks;
+pub mod views;
+pub mod web;

@@ -1,0 +1,47 @@
+//! Use cases, one per file. Each validates its input into domain types, runs in one
+//! transaction, and writes its e-mails to the outbox in that same transaction.
+
+pub mod accounts;
+pub mod deliver_mail;
+pub mod housekeeping;
+pub mod seed_demo;
+pub mod user_admin;
+
+use crate::domain::error::FieldErrors;
+
+#[derive(Debug)]
+pub enum ServiceError {
+    /// Bad input: re-render the form with these messages; nothing was written.
+    Invalid(FieldErrors),
+    /// A business rule refuses the action (fluent key `err-<code>`).
+    Refused(&'static str),
+    NotFound,
+    Forbidden,
+    Db(sea_orm::DbErr),
+    Other(String),
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl From<crate::mail::MailError> for ServiceError {
+    fn from(error: crate::mail::MailError) -> Self {
+        Self::Other(error.to_string())
+    }
+}
+
+impl From<FieldErrors> for ServiceError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+/// Links in e-mails point at the public URL of the app.
+#[must_use]
+pub fn public_link(ctx: &loco_rs::app::AppContext, path: &str) -> String {
+    let settings = crate::settings::Settings::of(ctx);
+    format!("{}{path}", settings.public_url.trim_end_matches('/'))
+}

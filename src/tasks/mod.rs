@@ -1,0 +1,2 @@
+pub mod create_staff;
+pub mod work_jobs;
