@@ -1,0 +1,3 @@
+mod requests;
+mod services;
+mod support;

@@ -1,0 +1,4 @@
+mod accounts;
+mod csrf;
+mod tenancy;
+mod user_admin;
