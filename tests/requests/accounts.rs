@@ -1,15 +1,13 @@
 use chrono::Duration;
 use encaisse::{
-    app::App,
     models::_entities::{companies, outbox_messages, users},
 };
-use loco_rs::testing::prelude::*;
 
 use crate::support::*;
 
 #[tokio::test]
 async fn sign_up_activate_log_in_and_out() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         let response = post_form(
             &server,
             "/signup",
@@ -65,7 +63,7 @@ async fn sign_up_activate_log_in_and_out() {
 
 #[tokio::test]
 async fn bad_sign_up_shows_field_errors_and_writes_nothing() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         let response = post_form(
             &server,
             "/signup",
@@ -104,7 +102,7 @@ async fn bad_sign_up_shows_field_errors_and_writes_nothing() {
 
 #[tokio::test]
 async fn password_reset_by_email() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         company_with_admin(&ctx, "Atelier", "alice@atelier.fr").await;
 
         // Unknown address: same answer, no mail.
@@ -141,7 +139,7 @@ async fn password_reset_by_email() {
 
 #[tokio::test]
 async fn login_attempts_are_rate_limited() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         company_with_admin(&ctx, "Atelier", "alice@atelier.fr").await;
         for _ in 0..5 {
             assert_eq!(log_in(&server, "alice@atelier.fr", "mauvais-mot-de-passe").await.status_code(), 422);
@@ -159,7 +157,7 @@ async fn login_attempts_are_rate_limited() {
 
 #[tokio::test]
 async fn pages_follow_the_browser_language_and_the_chosen_one() {
-    request_config_with_create_db::<App, _, _>(config(), |server, _ctx| async move {
+    with_app(|server, _ctx| async move {
         assert!(server.get("/login").await.text().contains("Connexion"), "French by default");
         let english = server.get("/login").add_header("accept-language", "en-US,en;q=0.9").await;
         assert!(english.text().contains("Log in"));

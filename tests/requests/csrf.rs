@@ -1,11 +1,9 @@
-use encaisse::app::App;
-use loco_rs::testing::prelude::*;
 
 use crate::support::*;
 
 #[tokio::test]
 async fn a_form_post_without_a_valid_token_is_refused_and_changes_nothing() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         company_with_admin(&ctx, "Atelier", "alice@atelier.fr").await;
         log_in(&server, "alice@atelier.fr", PASSWORD).await;
 

@@ -1,11 +1,10 @@
-use encaisse::{app::App, domain::roles::Role};
-use loco_rs::testing::prelude::*;
+use encaisse::domain::roles::Role;
 
 use crate::support::*;
 
 #[tokio::test]
 async fn another_companys_users_answer_404() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         let (company_a, _) = company_with_admin(&ctx, "Société A", "admin@a.fr").await;
         let member_a = add_user(&ctx, &company_a, "membre@a.fr", Role::Member).await;
         company_with_admin(&ctx, "Société B", "admin@b.fr").await;

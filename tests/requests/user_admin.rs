@@ -1,11 +1,10 @@
-use encaisse::{app::App, domain::roles::Role, jobs};
-use loco_rs::testing::prelude::*;
+use encaisse::{domain::roles::Role, jobs};
 
 use crate::support::*;
 
 #[tokio::test]
 async fn admin_invites_a_user_who_activates_then_changes_role_and_removes() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         company_with_admin(&ctx, "Atelier Nord", "alice@nord.fr").await;
         log_in(&server, "alice@nord.fr", PASSWORD).await;
 
@@ -59,7 +58,7 @@ async fn admin_invites_a_user_who_activates_then_changes_role_and_removes() {
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_demoted_or_removed() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         let (company, alice) = company_with_admin(&ctx, "Atelier Sud", "alice@sud.fr").await;
         log_in(&server, "alice@sud.fr", PASSWORD).await;
 
@@ -89,7 +88,7 @@ async fn the_last_active_admin_cannot_be_demoted_or_removed() {
 
 #[tokio::test]
 async fn staff_have_their_own_area() {
-    request_config_with_create_db::<App, _, _>(config(), |server, ctx| async move {
+    with_app(|server, ctx| async move {
         company_with_admin(&ctx, "Atelier Est", "alice@est.fr").await;
         encaisse::services::user_admin::create_staff(&ctx, "Sam Staff", "sam@encaisse.fr", PASSWORD).await.unwrap();
 

@@ -10,14 +10,13 @@ use std::{
 };
 
 use encaisse::{
-    app::App,
     domain::locale::Locale,
     jobs,
     mail::{self, smtp_transport, Attachment, MailTransport, OutgoingMail},
     models::_entities::{companies, outbox_messages},
     services::{accounts, deliver_mail},
 };
-use loco_rs::{config::MailerTls, testing::prelude::*};
+use loco_rs::config::MailerTls;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
@@ -79,8 +78,8 @@ fn use_smtp(ctx: &loco_rs::app::AppContext, port: u16) {
 
 #[tokio::test]
 async fn the_mail_commits_or_rolls_back_with_the_business_change() {
-    let boot = boot_test_with_create_db::<App>().await.unwrap();
-    let ctx = &boot.app_context;
+    let app = boot().await;
+    let ctx = app.ctx();
     let now = encaisse::clock::of(ctx).now();
     let mail = || OutgoingMail {
         template: "password_reset",
@@ -116,8 +115,8 @@ async fn the_mail_commits_or_rolls_back_with_the_business_change() {
 
 #[tokio::test]
 async fn smtp_down_is_retried_and_the_mail_is_delivered_exactly_once() {
-    let boot = boot_test_with_create_db::<App>().await.unwrap();
-    let ctx = &boot.app_context;
+    let app = boot().await;
+    let ctx = app.ctx();
     let port = free_port();
     use_smtp(ctx, port);
     company_with_admin(ctx, "Atelier", "alice@atelier.fr").await;
@@ -156,8 +155,8 @@ async fn smtp_down_is_retried_and_the_mail_is_delivered_exactly_once() {
 
 #[tokio::test]
 async fn attachments_are_sent_with_the_message() {
-    let boot = boot_test_with_create_db::<App>().await.unwrap();
-    let ctx = &boot.app_context;
+    let app = boot().await;
+    let ctx = app.ctx();
     let port = free_port();
     let sink = SmtpSink::start(port);
     use_smtp(ctx, port);

@@ -6,17 +6,10 @@ use encaisse::{
     models::_entities::{companies, outbox_messages, users},
     services::user_admin,
 };
-use loco_rs::{app::AppContext, testing::prelude::*};
+use loco_rs::app::AppContext;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 pub const PASSWORD: &str = "mot-de-passe-solide";
-
-pub fn config() -> RequestConfig {
-    RequestConfigBuilder::new()
-        .save_cookies(true)
-        .default_content_type("application/x-www-form-urlencoded")
-        .build()
-}
 
 /// The CSRF token of the current browser session (read from any page with a form).
 pub async fn csrf_token(server: &TestServer) -> String {
@@ -87,4 +80,87 @@ where
 {
     use sea_orm::PaginatorTrait;
     E::find().count(&ctx.db).await.unwrap()
+}
+
+/// A booted app on a database of its own: a temporary SQLite file, or a fresh Postgres
+/// database when `DATABASE_URL` points at Postgres (dropped with FORCE afterwards, since
+/// the pool may still hold connections).
+pub struct TestApp {
+    pub boot: loco_rs::boot::BootResult,
+    database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestApp {
+    pub fn ctx(&self) -> &AppContext {
+        &self.boot.app_context
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = &self.database {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    use sea_orm::ConnectionTrait;
+                    let db = sea_orm::Database::connect(&admin_url).await.unwrap();
+                    db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+                });
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+fn replace_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/').expect("database url with a path");
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+pub async fn boot() -> TestApp {
+    use loco_rs::{app::Hooks, boot::StartMode, environment::Environment};
+    let mut config = encaisse::app::App::load_config(&Environment::Test).await.unwrap();
+    let base = config.database.uri.clone();
+    let database = if base.starts_with("postgres") {
+        use sea_orm::ConnectionTrait;
+        let name = format!("encaisse_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&base).await.unwrap();
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin.close().await.unwrap();
+        config.database.uri = replace_database_name(&base, &name);
+        TestDatabase::Postgres { admin_url: base, name }
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        config.database.uri = format!("sqlite://{}/test.sqlite?mode=rwc", dir.path().display());
+        TestDatabase::Sqlite(dir)
+    };
+    let boot = encaisse::app::App::boot(StartMode::ServerOnly, &Environment::Test, config).await.unwrap();
+    TestApp { boot, database }
+}
+
+/// Runs `test` against the app through an HTTP client that keeps cookies like a browser.
+pub async fn with_app<F, Fut>(test: F)
+where
+    F: FnOnce(TestServer, AppContext) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let app = boot().await;
+    let router = app.boot.router.clone().expect("server mode has a router");
+    let server = TestServer::new_with_config(
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        axum_test::TestServerConfig { save_cookies: true, ..Default::default() },
+    )
+    .unwrap();
+    test(server, app.ctx().clone()).await;
 }
