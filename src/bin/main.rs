@@ -4,5 +4,7 @@ use migration::Migrator;
 
 #[tokio::main]
 async fn main() -> loco_rs::Result<()> {
+    // One explicit TLS crypto provider (ring) for every rustls user (SMTP, Postgres).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     cli::main::<App, Migrator>().await
 }
