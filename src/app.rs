@@ -14,7 +14,9 @@ use loco_rs::{
 };
 use migration::Migrator;
 
-use crate::{clock::Clock, controllers, jobs::JobStore, mail::MailTransport, settings::Settings, tasks, web};
+use crate::{
+    clock::Clock, controllers, jobs::JobStore, mail::MailTransport, settings::Settings, tasks, web,
+};
 
 pub struct App;
 
@@ -25,10 +27,18 @@ impl Hooks for App {
     }
 
     fn app_version() -> String {
-        format!("{} ({})", env!("CARGO_PKG_VERSION"), option_env!("BUILD_SHA").unwrap_or("dev"))
+        format!(
+            "{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("BUILD_SHA").unwrap_or("dev")
+        )
     }
 
-    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+    async fn boot(
+        mode: StartMode,
+        environment: &Environment,
+        config: Config,
+    ) -> Result<BootResult> {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 
@@ -36,7 +46,10 @@ impl Hooks for App {
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         let settings = Settings::from_config(&ctx.config)?;
         crate::views::init()?;
-        ctx.shared_store.insert(MailTransport::from_config(&ctx.config, settings.dev_mailbox)?);
+        ctx.shared_store.insert(MailTransport::from_config(
+            &ctx.config,
+            settings.dev_mailbox,
+        )?);
         ctx.shared_store.insert(settings);
         ctx.shared_store.insert(Clock::default());
         ctx.shared_store.insert(JobStore::connect(&ctx).await?);
@@ -47,7 +60,9 @@ impl Hooks for App {
         let settings = Settings::of(ctx);
         if settings.seed_demo && ctx.environment == Environment::Development {
             match crate::services::seed_demo::seed_if_empty(ctx).await {
-                Ok(true) => tracing::info!("demo company and users created (see README for the logins)"),
+                Ok(true) => {
+                    tracing::info!("demo company and users created (see README for the logins)")
+                }
                 Ok(false) => {}
                 Err(e) => return Err(loco_rs::Error::string(&format!("demo seed: {e:?}"))),
             }
@@ -67,7 +82,10 @@ impl Hooks for App {
 
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
         let settings = Settings::of(ctx);
-        Ok(router.layer(axum::middleware::from_fn_with_state(settings, web::middleware::web_context)))
+        Ok(router.layer(axum::middleware::from_fn_with_state(
+            settings,
+            web::middleware::web_context,
+        )))
     }
 
     /// Only the web server runs this: the embedded default works jobs and crons in the same
@@ -87,13 +105,20 @@ impl Hooks for App {
         } else {
             None
         };
-        let listener = tokio::net::TcpListener::bind(&format!("{}:{}", serve_params.binding, serve_params.port)).await?;
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                loco_rs::boot::shutdown_signal().await;
-                tracing::info!("shutting down...");
-            })
-            .await?;
+        let listener = tokio::net::TcpListener::bind(&format!(
+            "{}:{}",
+            serve_params.binding, serve_params.port
+        ))
+        .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            loco_rs::boot::shutdown_signal().await;
+            tracing::info!("shutting down...");
+        })
+        .await?;
         let _ = stop_jobs.send(());
         if let Some(handle) = jobs {
             let _ = handle.await;

@@ -13,13 +13,19 @@ pub struct Clock {
 impl Clock {
     #[must_use]
     pub fn now(&self) -> DateTime<FixedOffset> {
-        let offset = *self.offset.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let offset = *self
+            .offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (Utc::now() + offset).fixed_offset()
     }
 
     /// Moves this clock forward (tests and scenarios only).
     pub fn advance(&self, by: Duration) {
-        let mut offset = self.offset.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut offset = self
+            .offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *offset += by;
     }
 }

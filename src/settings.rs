@@ -37,7 +37,10 @@ pub struct JobSettings {
 
 impl Default for JobSettings {
     fn default() -> Self {
-        Self { in_process: true, poll_interval_ms: default_poll_ms() }
+        Self {
+            in_process: true,
+            poll_interval_ms: default_poll_ms(),
+        }
     }
 }
 

@@ -23,13 +23,20 @@ impl Drop for Process {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -41,16 +48,27 @@ async fn fresh_database(dir: &Path) -> (String, Option<(String, String)>) {
         Ok(base) if base.starts_with("postgres") => {
             let name = format!("encaisse_e2e_{}", uuid::Uuid::new_v4().simple());
             let admin = sea_orm::Database::connect(&base).await.unwrap();
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             let (server, _) = base.split('?').next().unwrap().rsplit_once('/').unwrap();
             (format!("{server}/{name}"), Some((base, name)))
         }
-        _ => (format!("sqlite://{}/e2e.sqlite?mode=rwc", dir.display()), None),
+        _ => (
+            format!("sqlite://{}/e2e.sqlite?mode=rwc", dir.display()),
+            None,
+        ),
     }
 }
 
 async fn field(client: &Client, css: &str) -> Element {
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
 async fn fill(client: &Client, css: &str, value: &str) {
@@ -58,7 +76,11 @@ async fn fill(client: &Client, css: &str, value: &str) {
 }
 
 async fn submit(client: &Client, form_css: &str) {
-    field(client, &format!("{form_css} button[type=submit]")).await.click().await.unwrap();
+    field(client, &format!("{form_css} button[type=submit]"))
+        .await
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn wait_for_path(client: &Client, path: &str) {
@@ -126,7 +148,15 @@ async fn sign_up_activate_log_in_invite_and_log_out_in_a_real_browser() {
 
     // Sign up.
     client.goto(&format!("{base}/signup")).await.unwrap();
-    assert_eq!(field(&client, "html").await.attr("lang").await.unwrap().as_deref(), Some("fr"));
+    assert_eq!(
+        field(&client, "html")
+            .await
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("fr")
+    );
     fill(&client, "#company_name", "Studio Navigateur").await;
     fill(&client, "#name", "Nora Web").await;
     fill(&client, "#email", "nora@studio-navigateur.fr").await;
@@ -144,12 +174,23 @@ async fn sign_up_activate_log_in_invite_and_log_out_in_a_real_browser() {
         if source.contains("nora@studio-navigateur.fr") && source.contains("Envoyé") {
             break;
         }
-        assert!(Instant::now() < deadline, "the activation mail was not delivered: {source}");
+        assert!(
+            Instant::now() < deadline,
+            "the activation mail was not delivered: {source}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    field(&client, "table a[href^='/dev/mailbox/']").await.click().await.unwrap();
+    field(&client, "table a[href^='/dev/mailbox/']")
+        .await
+        .click()
+        .await
+        .unwrap();
     let text = field(&client, "pre.mail-text").await.text().await.unwrap();
-    let link = text.split_whitespace().find(|w| w.contains("/activate/")).expect("activation link").to_string();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/activate/"))
+        .expect("activation link")
+        .to_string();
     client.goto(&link).await.unwrap();
     submit(&client, "main form").await;
     wait_for_path(&client, "/login").await;
@@ -162,14 +203,21 @@ async fn sign_up_activate_log_in_invite_and_log_out_in_a_real_browser() {
     assert!(client.source().await.unwrap().contains("Studio Navigateur"));
 
     // Invite a user through the menu.
-    client.goto(&format!("{base}/settings/users/invite")).await.unwrap();
+    client
+        .goto(&format!("{base}/settings/users/invite"))
+        .await
+        .unwrap();
     fill(&client, "#name", "Paul Membre").await;
     fill(&client, "#email", "paul@studio-navigateur.fr").await;
     submit(&client, "main form").await;
     wait_for_path(&client, "/settings/users").await;
     let flash = field(&client, ".flash-success").await.text().await.unwrap();
     assert_eq!(flash, "Invitation envoyée.");
-    assert!(client.source().await.unwrap().contains("paul@studio-navigateur.fr"));
+    assert!(client
+        .source()
+        .await
+        .unwrap()
+        .contains("paul@studio-navigateur.fr"));
 
     // Log out.
     submit(&client, "header .account form").await;
@@ -181,6 +229,9 @@ async fn sign_up_activate_log_in_invite_and_log_out_in_a_real_browser() {
     if let Some((admin_url, name)) = postgres {
         drop(_app);
         let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .unwrap();
     }
 }

@@ -107,10 +107,26 @@ impl MigrationTrait for Migration {
         for (name, table, cols) in [
             ("idx-users-company", "users", vec!["company_id"]),
             ("idx-sessions-user", "sessions", vec!["user_id"]),
-            ("idx-login-attempts-email", "login_attempts", vec!["email", "created_at"]),
-            ("idx-login-attempts-ip", "login_attempts", vec!["ip", "created_at"]),
-            ("idx-outbox-status-next", "outbox_messages", vec!["status", "next_attempt_at"]),
-            ("idx-outbox-attachments-message", "outbox_attachments", vec!["message_id"]),
+            (
+                "idx-login-attempts-email",
+                "login_attempts",
+                vec!["email", "created_at"],
+            ),
+            (
+                "idx-login-attempts-ip",
+                "login_attempts",
+                vec!["ip", "created_at"],
+            ),
+            (
+                "idx-outbox-status-next",
+                "outbox_messages",
+                vec!["status", "next_attempt_at"],
+            ),
+            (
+                "idx-outbox-attachments-message",
+                "outbox_attachments",
+                vec!["message_id"],
+            ),
         ] {
             let mut idx = Index::create();
             idx.name(name).table(Alias::new(table));

@@ -11,7 +11,10 @@ use loco_rs::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{form_failure, home::{home_path, safe_return_path}};
+use super::{
+    form_failure,
+    home::{home_path, safe_return_path},
+};
 use crate::{
     domain::{locale::Locale, roles::Role},
     services::{
@@ -19,7 +22,10 @@ use crate::{
         ServiceError,
     },
     settings::Settings,
-    web::{redirect_with_flash, FlashKind, MaybeUser, Page, RequestMeta, WebError, LANG_COOKIE, SESSION_COOKIE},
+    web::{
+        redirect_with_flash, FlashKind, MaybeUser, Page, RequestMeta, WebError, LANG_COOKIE,
+        SESSION_COOKIE,
+    },
 };
 
 #[derive(Deserialize, Default)]
@@ -36,7 +42,11 @@ async fn signup_form(meta: RequestMeta) -> Result<Response, WebError> {
     Page::new(&meta, None, "signup").render("auth/signup.html", json!({ "form": {} }))
 }
 
-async fn signup(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): Form<SignUpForm>) -> Result<Response, WebError> {
+async fn signup(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "signup");
     let data = json!({ "form": { "company_name": form.company_name, "name": form.name, "email": form.email } });
     let input = SignUp {
@@ -53,7 +63,11 @@ async fn signup(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): Fo
     }
 }
 
-async fn activation_form(State(ctx): State<AppContext>, meta: RequestMeta, Path(token): Path<String>) -> Result<Response, WebError> {
+async fn activation_form(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "activate");
     match accounts::find_by_activation_token(&ctx, &token).await {
         Ok(user) => page.render(
@@ -88,9 +102,18 @@ async fn activate(
     let password = (!form.password.is_empty() || !form.password_confirmation.is_empty())
         .then_some((form.password.as_str(), form.password_confirmation.as_str()));
     match accounts::activate(&ctx, &token, password).await {
-        Ok(_) => Ok(redirect_with_flash("/login", FlashKind::Success, "flash-account-activated")),
+        Ok(_) => Ok(redirect_with_flash(
+            "/login",
+            FlashKind::Success,
+            "flash-account-activated",
+        )),
         Err(ServiceError::NotFound) => dead_link(&page),
-        Err(error) => form_failure(&page, "auth/activate.html", json!({ "token": token, "needs_password": true }), error),
+        Err(error) => form_failure(
+            &page,
+            "auth/activate.html",
+            json!({ "token": token, "needs_password": true }),
+            error,
+        ),
     }
 }
 
@@ -100,11 +123,16 @@ struct NextQuery {
     next: String,
 }
 
-async fn login_form(meta: RequestMeta, MaybeUser(user): MaybeUser, Query(query): Query<NextQuery>) -> Result<Response, WebError> {
+async fn login_form(
+    meta: RequestMeta,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, WebError> {
     if let Some(user) = user {
         return Ok(Redirect::to(home_path(user.role)).into_response());
     }
-    Page::new(&meta, None, "login").render("auth/login.html", json!({ "form": {}, "next": query.next }))
+    Page::new(&meta, None, "login")
+        .render("auth/login.html", json!({ "form": {}, "next": query.next }))
 }
 
 #[derive(Deserialize, Default)]
@@ -115,7 +143,11 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+async fn login(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "login");
     let data = json!({ "form": { "email": form.email }, "next": form.next });
     let refused = |key: &str, status: StatusCode| -> Result<Response, WebError> {
@@ -126,16 +158,26 @@ async fn login(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): For
         Ok(response)
     };
     match accounts::log_in(&ctx, &form.email, &form.password, &meta.client_ip).await? {
-        LoginOutcome::LoggedIn { session_token, user } => {
+        LoginOutcome::LoggedIn {
+            session_token,
+            user,
+        } => {
             let role = Role::parse(&user.role).unwrap_or(Role::Member);
             let target = safe_return_path(&form.next).unwrap_or(home_path(role));
             let mut response = Redirect::to(target).into_response();
             let settings = Settings::of(&ctx);
-            let secure = if settings.secure_cookies { "; Secure" } else { "" };
+            let secure = if settings.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
             let max_age = crate::domain::account::SESSION_VALID_DAYS * 24 * 3600;
             let session = format!("{SESSION_COOKIE}={session_token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
             let locale = Locale::from_tag(&user.locale).unwrap_or_default();
-            let lang = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", locale.tag());
+            let lang = format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+                locale.tag()
+            );
             for cookie in [session, lang] {
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     response.headers_mut().append(header::SET_COOKIE, value);
@@ -143,8 +185,12 @@ async fn login(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): For
             }
             Ok(response)
         }
-        LoginOutcome::WrongCredentials => refused("err-login-failed", StatusCode::UNPROCESSABLE_ENTITY),
-        LoginOutcome::NotActivated => refused("err-login-not-activated", StatusCode::UNPROCESSABLE_ENTITY),
+        LoginOutcome::WrongCredentials => {
+            refused("err-login-failed", StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        LoginOutcome::NotActivated => {
+            refused("err-login-not-activated", StatusCode::UNPROCESSABLE_ENTITY)
+        }
         LoginOutcome::Throttled => refused("err-login-throttled", StatusCode::TOO_MANY_REQUESTS),
     }
 }
@@ -171,16 +217,33 @@ struct ForgotForm {
     email: String,
 }
 
-async fn forgot(State(ctx): State<AppContext>, meta: RequestMeta, Form(form): Form<ForgotForm>) -> Result<Response, WebError> {
+async fn forgot(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    Form(form): Form<ForgotForm>,
+) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "forgot");
     match accounts::request_password_reset(&ctx, &form.email).await {
         // Same answer whether or not the address has an account.
-        Ok(()) => Ok(redirect_with_flash("/login", FlashKind::Info, "flash-reset-sent")),
-        Err(error) => form_failure(&page, "auth/forgot.html", json!({ "form": { "email": form.email } }), error),
+        Ok(()) => Ok(redirect_with_flash(
+            "/login",
+            FlashKind::Info,
+            "flash-reset-sent",
+        )),
+        Err(error) => form_failure(
+            &page,
+            "auth/forgot.html",
+            json!({ "form": { "email": form.email } }),
+            error,
+        ),
     }
 }
 
-async fn reset_form(State(ctx): State<AppContext>, meta: RequestMeta, Path(token): Path<String>) -> Result<Response, WebError> {
+async fn reset_form(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "reset");
     match accounts::find_by_reset_token(&ctx, &token).await {
         Ok(_) => page.render("auth/reset.html", json!({ "token": token })),
@@ -196,8 +259,13 @@ async fn reset(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let page = Page::new(&meta, None, "reset");
-    match accounts::reset_password(&ctx, &token, &form.password, &form.password_confirmation).await {
-        Ok(_) => Ok(redirect_with_flash("/login", FlashKind::Success, "flash-password-changed")),
+    match accounts::reset_password(&ctx, &token, &form.password, &form.password_confirmation).await
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            "/login",
+            FlashKind::Success,
+            "flash-password-changed",
+        )),
         Err(ServiceError::NotFound) => dead_link(&page),
         Err(error) => form_failure(&page, "auth/reset.html", json!({ "token": token }), error),
     }

@@ -10,7 +10,11 @@ use crate::{
     web::{Page, RequestMeta, SellerUser, WebError},
 };
 
-async fn show(State(ctx): State<AppContext>, meta: RequestMeta, SellerUser(user): SellerUser) -> Result<Response, WebError> {
+async fn show(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    SellerUser(user): SellerUser,
+) -> Result<Response, WebError> {
     let users = user_admin::list(&ctx, user.company_id()?).await?;
     let active = users.iter().filter(|u| u.activated_at.is_some()).count();
     let pending = users.len() - active;

@@ -24,7 +24,11 @@ fn ensure_enabled(ctx: &AppContext) -> Result<(), WebError> {
     }
 }
 
-async fn index(State(ctx): State<AppContext>, meta: RequestMeta, MaybeUser(user): MaybeUser) -> Result<Response, WebError> {
+async fn index(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, WebError> {
     ensure_enabled(&ctx)?;
     let messages: Vec<_> = outbox_messages::Entity::find()
         .order_by_desc(outbox_messages::Column::Id)
@@ -90,7 +94,10 @@ async fn show(
     )
 }
 
-async fn attachment(State(ctx): State<AppContext>, Path((pid, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+async fn attachment(
+    State(ctx): State<AppContext>,
+    Path((pid, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
     ensure_enabled(&ctx)?;
     let message = find(&ctx, &pid).await?;
     let attachment = outbox_attachments::Entity::find_by_id(id)
@@ -98,9 +105,15 @@ async fn attachment(State(ctx): State<AppContext>, Path((pid, id)): Path<(String
         .one(&ctx.db)
         .await?
         .ok_or(WebError::NotFound)?;
-    let disposition = format!("attachment; filename=\"{}\"", attachment.filename.replace('"', ""));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        attachment.filename.replace('"', "")
+    );
     Ok((
-        [(header::CONTENT_TYPE, attachment.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)],
+        [
+            (header::CONTENT_TYPE, attachment.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
         attachment.content,
     )
         .into_response())

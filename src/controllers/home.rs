@@ -33,7 +33,8 @@ async fn root(MaybeUser(user): MaybeUser) -> Response {
 /// Only same-site relative paths: an open redirect would help phishing.
 #[must_use]
 pub fn safe_return_path(candidate: &str) -> Option<&str> {
-    let ok = candidate.starts_with('/') && !candidate.starts_with("//") && !candidate.contains('\\');
+    let ok =
+        candidate.starts_with('/') && !candidate.starts_with("//") && !candidate.contains('\\');
     ok.then_some(candidate)
 }
 
@@ -56,8 +57,15 @@ async fn set_language(
     }
     let target = safe_return_path(&form.return_to).unwrap_or("/");
     let mut response = Redirect::to(target).into_response();
-    let secure = if Settings::of(&ctx).secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", locale.tag());
+    let secure = if Settings::of(&ctx).secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        locale.tag()
+    );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -65,7 +73,9 @@ async fn set_language(
 }
 
 pub fn routes() -> Routes {
-    Routes::new().add("/", get(root)).add("/language", post(set_language))
+    Routes::new()
+        .add("/", get(root))
+        .add("/language", post(set_language))
 }
 
 #[cfg(test)]

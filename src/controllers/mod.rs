@@ -14,7 +14,12 @@ use crate::{
 };
 
 /// Maps a refused form to a re-rendered form (422), anything else to the error pages.
-pub(crate) fn form_failure(page: &Page<'_>, template: &str, data: Value, error: ServiceError) -> Result<Response, WebError> {
+pub(crate) fn form_failure(
+    page: &Page<'_>,
+    template: &str,
+    data: Value,
+    error: ServiceError,
+) -> Result<Response, WebError> {
     match error {
         ServiceError::Invalid(errors) => page.render_invalid(template, data, &errors),
         other => Err(other.into()),

@@ -9,7 +9,11 @@ use crate::{
     web::{Page, RequestMeta, StaffUser, WebError},
 };
 
-async fn sellers(State(ctx): State<AppContext>, meta: RequestMeta, StaffUser(user): StaffUser) -> Result<Response, WebError> {
+async fn sellers(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    StaffUser(user): StaffUser,
+) -> Result<Response, WebError> {
     let sellers: Vec<_> = user_admin::sellers_overview(&ctx)
         .await?
         .into_iter()
@@ -22,7 +26,8 @@ async fn sellers(State(ctx): State<AppContext>, meta: RequestMeta, StaffUser(use
             })
         })
         .collect();
-    Page::new(&meta, Some(&user), "staff-sellers").render("staff/sellers.html", json!({ "sellers": sellers }))
+    Page::new(&meta, Some(&user), "staff-sellers")
+        .render("staff/sellers.html", json!({ "sellers": sellers }))
 }
 
 pub fn routes() -> Routes {

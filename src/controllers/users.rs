@@ -29,17 +29,23 @@ fn user_row(user: &users::Model, me: &users::Model) -> serde_json::Value {
     })
 }
 
-async fn index(State(ctx): State<AppContext>, meta: RequestMeta, AdminUser(admin): AdminUser) -> Result<Response, WebError> {
+async fn index(
+    State(ctx): State<AppContext>,
+    meta: RequestMeta,
+    AdminUser(admin): AdminUser,
+) -> Result<Response, WebError> {
     let rows: Vec<_> = user_admin::list(&ctx, admin.company_id()?)
         .await?
         .iter()
         .map(|u| user_row(u, &admin.user))
         .collect();
-    Page::new(&meta, Some(&admin), "settings-users").render("users/index.html", json!({ "users": rows }))
+    Page::new(&meta, Some(&admin), "settings-users")
+        .render("users/index.html", json!({ "users": rows }))
 }
 
 async fn invite_form(meta: RequestMeta, AdminUser(admin): AdminUser) -> Result<Response, WebError> {
-    Page::new(&meta, Some(&admin), "settings-users").render("users/invite.html", json!({ "form": { "role": "member" } }))
+    Page::new(&meta, Some(&admin), "settings-users")
+        .render("users/invite.html", json!({ "form": { "role": "member" } }))
 }
 
 #[derive(Deserialize, Default)]
@@ -59,9 +65,18 @@ async fn invite(
     let page = Page::new(&meta, Some(&admin), "settings-users");
     let company = admin.company.clone().ok_or(WebError::Forbidden)?;
     let data = json!({ "form": { "name": form.name, "email": form.email, "role": form.role } });
-    let input = user_admin::Invitation { name: form.name, email: form.email, role: form.role, locale: meta.locale };
+    let input = user_admin::Invitation {
+        name: form.name,
+        email: form.email,
+        role: form.role,
+        locale: meta.locale,
+    };
     match user_admin::invite(&ctx, &company, &admin.user, input).await {
-        Ok(_) => Ok(redirect_with_flash(LIST, FlashKind::Success, "flash-user-invited")),
+        Ok(_) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Success,
+            "flash-user-invited",
+        )),
         Err(error) => form_failure(&page, "users/invite.html", data, error),
     }
 }
@@ -79,9 +94,21 @@ async fn change_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response, WebError> {
     match user_admin::change_role(&ctx, admin.company_id()?, &pid, &form.role).await {
-        Ok(_) => Ok(redirect_with_flash(LIST, FlashKind::Success, "flash-role-changed")),
-        Err(ServiceError::Refused(code)) => Ok(redirect_with_flash(LIST, FlashKind::Error, &format!("err-{code}"))),
-        Err(ServiceError::Invalid(_)) => Ok(redirect_with_flash(LIST, FlashKind::Error, "err-role-invalid")),
+        Ok(_) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Success,
+            "flash-role-changed",
+        )),
+        Err(ServiceError::Refused(code)) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Error,
+            &format!("err-{code}"),
+        )),
+        Err(ServiceError::Invalid(_)) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Error,
+            "err-role-invalid",
+        )),
         Err(error) => Err(error.into()),
     }
 }
@@ -93,8 +120,10 @@ async fn remove_confirmation(
     Path(pid): Path<String>,
 ) -> Result<Response, WebError> {
     let target = user_admin::find_in_company(&ctx.db, admin.company_id()?, &pid).await?;
-    Page::new(&meta, Some(&admin), "settings-users")
-        .render("users/remove.html", json!({ "target": user_row(&target, &admin.user) }))
+    Page::new(&meta, Some(&admin), "settings-users").render(
+        "users/remove.html",
+        json!({ "target": user_row(&target, &admin.user) }),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -123,8 +152,16 @@ async fn remove(
         );
     }
     match user_admin::remove(&ctx, company_id, &admin.user, &pid).await {
-        Ok(_) => Ok(redirect_with_flash(LIST, FlashKind::Success, "flash-user-removed")),
-        Err(ServiceError::Refused(code)) => Ok(redirect_with_flash(LIST, FlashKind::Error, &format!("err-{code}"))),
+        Ok(_) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Success,
+            "flash-user-removed",
+        )),
+        Err(ServiceError::Refused(code)) => Ok(redirect_with_flash(
+            LIST,
+            FlashKind::Error,
+            &format!("err-{code}"),
+        )),
         Err(error) => Err(error.into()),
     }
 }

@@ -10,7 +10,11 @@ pub const RESET_VALID_MINUTES: i64 = 60;
 pub const SESSION_VALID_DAYS: i64 = 14;
 
 #[must_use]
-pub fn link_is_fresh(sent_at: Option<DateTime<FixedOffset>>, now: DateTime<FixedOffset>, validity: Duration) -> bool {
+pub fn link_is_fresh(
+    sent_at: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+    validity: Duration,
+) -> bool {
     sent_at.is_some_and(|sent| now >= sent && now - sent <= validity)
 }
 
@@ -30,6 +34,9 @@ mod tests {
         let base = DateTime::parse_from_rfc3339("2026-11-22T10:00:00+01:00").unwrap();
         let sent = sent_minute.map(|m| base + Duration::minutes(m));
         let now = base + Duration::minutes(now_minute);
-        assert_eq!(link_is_fresh(sent, now, Duration::minutes(RESET_VALID_MINUTES)), fresh);
+        assert_eq!(
+            link_is_fresh(sent, now, Duration::minutes(RESET_VALID_MINUTES)),
+            fresh
+        );
     }
 }

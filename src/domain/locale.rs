@@ -62,7 +62,8 @@ impl Locale {
                 continue;
             }
             if let Some(locale) = Self::from_tag(tag) {
-                let better = best.is_none_or(|(q, pos, _)| quality > q || (quality == q && position < pos));
+                let better =
+                    best.is_none_or(|(q, pos, _)| quality > q || (quality == q && position < pos));
                 if better {
                     best = Some((quality, position, locale));
                 }

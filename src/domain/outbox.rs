@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn gives_up_after_the_last_attempt() {
         let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00+01:00").unwrap();
-        assert_eq!(after_failure(1, now), AfterFailure::RetryAt(now + Duration::seconds(30)));
+        assert_eq!(
+            after_failure(1, now),
+            AfterFailure::RetryAt(now + Duration::seconds(30))
+        );
         assert_eq!(after_failure(MAX_ATTEMPTS, now), AfterFailure::GiveUp);
     }
 

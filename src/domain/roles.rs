@@ -129,7 +129,10 @@ mod tests {
         #[case] admins: u64,
         #[case] expected: Result<(), UserAdminRefusal>,
     ) {
-        assert_eq!(check_role_change(current, active, new_role, admins), expected);
+        assert_eq!(
+            check_role_change(current, active, new_role, admins),
+            expected
+        );
     }
 
     #[rstest]
@@ -161,7 +164,7 @@ mod tests {
         /// Whatever sequence of role changes is accepted, at least one active admin remains.
         #[test]
         fn never_zero_admins(changes in proptest::collection::vec((0usize..4, proptest::bool::ANY), 0..40)) {
-            let mut roles = vec![Role::Admin, Role::Member, Role::Member, Role::Member];
+            let mut roles = [Role::Admin, Role::Member, Role::Member, Role::Member];
             for (target, make_admin) in changes {
                 let admins = roles.iter().filter(|r| **r == Role::Admin).count() as u64;
                 let new_role = if make_admin { Role::Admin } else { Role::Member };

@@ -57,7 +57,9 @@ impl JobStore {
             let pool = ctx.db.get_postgres_connection_pool().clone();
             PostgresStorage::setup(&pool).await.map_err(|e| err(&e))?;
             let config = apalis_postgres::Config::default().queue(MAIL_QUEUE);
-            Ok(Self::Postgres(PostgresStorage::new(&pool).with_config(config)))
+            Ok(Self::Postgres(
+                PostgresStorage::new(&pool).with_config(config),
+            ))
         } else {
             let url = sqlite_jobs_url(&ctx.config.database.uri);
             let options = SqliteConnectOptions::from_str(&url)
@@ -122,7 +124,10 @@ async fn sqlx_count_pg(pool: &apalis_postgres::PgPool, sql: &str) -> Result<i64,
 /// committed, and the minute sweep queues it again if this push is lost.
 pub async fn enqueue_mail(ctx: &AppContext, outbox_id: i64) {
     let Some(store) = ctx.shared_store.get::<JobStore>() else {
-        tracing::warn!(outbox_id, "no job store: the outbox sweep will deliver this message");
+        tracing::warn!(
+            outbox_id,
+            "no job store: the outbox sweep will deliver this message"
+        );
         return;
     };
     if let Err(error) = store.push(DeliverMail { outbox_id }).await {
@@ -145,15 +150,25 @@ async fn outbox_sweep(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxD
 }
 
 async fn daily(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
-    let (sessions, attempts) = housekeeping::run(&ctx).await.map_err(|e| format!("daily: {e:?}"))?;
-    tracing::info!(expired_sessions = sessions, old_login_attempts = attempts, "daily housekeeping done");
+    let (sessions, attempts) = housekeeping::run(&ctx)
+        .await
+        .map_err(|e| format!("daily: {e:?}"))?;
+    tracing::info!(
+        expired_sessions = sessions,
+        old_login_attempts = attempts,
+        "daily housekeeping done"
+    );
     Ok(())
 }
 
 /// A name per process: apalis refuses a worker name seen in the last minute, so a fixed
 /// name would make a restarted worker exit silently (pitfall 2).
 fn worker_name(kind: &str) -> String {
-    format!("{kind}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{kind}-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 fn cron(expr: &str) -> CronScheduler<cron::Schedule, Tz> {
@@ -253,7 +268,10 @@ pub async fn drain(ctx: &AppContext) {
         if unfinished == 0 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "jobs did not drain: {unfinished} left");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "jobs did not drain: {unfinished} left"
+        );
     }
     let _ = stop_tx.send(());
     let _ = handle.await;

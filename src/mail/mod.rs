@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, FixedOffset};
 use lettre::{
-    message::{header::ContentType, Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart},
+    message::{
+        header::ContentType, Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart,
+    },
     transport::smtp::{authentication::Credentials, client::Tls, client::TlsParameters},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
@@ -61,7 +63,9 @@ pub async fn write_to_outbox<C: ConnectionTrait>(
     if let Value::Object(map) = &mut context {
         map.insert("lang".into(), Value::String(mail.locale.tag().into()));
     }
-    let subject = render_part(mail.template, "subject.txt", &context)?.trim().to_string();
+    let subject = render_part(mail.template, "subject.txt", &context)?
+        .trim()
+        .to_string();
     let html_body = render_part(mail.template, "html.html", &context)?;
     let text_body = render_part(mail.template, "text.txt", &context)?;
     let message = outbox_messages::ActiveModel {
@@ -112,7 +116,10 @@ pub fn build_message(
     let from: Mailbox = from.parse().map_err(|e| format!("from address: {e}"))?;
     let to = Mailbox::new(
         message.to_name.clone(),
-        message.to_address.parse().map_err(|e| format!("recipient: {e}"))?,
+        message
+            .to_address
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?,
     );
     let alternative = MultiPart::alternative()
         .singlepart(
@@ -133,7 +140,8 @@ pub fn build_message(
             let content_type = ContentType::parse(&attachment.content_type)
                 .map_err(|e| format!("attachment content type: {e}"))?;
             mixed = mixed.singlepart(
-                LettreAttachment::new(attachment.filename.clone()).body(attachment.content.clone(), content_type),
+                LettreAttachment::new(attachment.filename.clone())
+                    .body(attachment.content.clone(), content_type),
             );
         }
         mixed
@@ -163,15 +171,27 @@ impl MailTransport {
     ///
     /// # Errors
     /// When TLS parameters cannot be built.
-    pub fn from_config(config: &loco_rs::config::Config, dev_mailbox: bool) -> loco_rs::Result<Self> {
-        let smtp = config.mailer.as_ref().and_then(|m| m.smtp.as_ref()).filter(|s| s.enable);
+    pub fn from_config(
+        config: &loco_rs::config::Config,
+        dev_mailbox: bool,
+    ) -> loco_rs::Result<Self> {
+        let smtp = config
+            .mailer
+            .as_ref()
+            .and_then(|m| m.smtp.as_ref())
+            .filter(|s| s.enable);
         match smtp {
             Some(smtp) => {
                 let auth = smtp
                     .auth
                     .as_ref()
                     .map(|a| (a.user.clone(), a.password.clone()));
-                Ok(Self::Smtp(smtp_transport(&smtp.host, smtp.port, smtp.tls_mode(), auth)?))
+                Ok(Self::Smtp(smtp_transport(
+                    &smtp.host,
+                    smtp.port,
+                    smtp.tls_mode(),
+                    auth,
+                )?))
             }
             None if dev_mailbox => Ok(Self::DevMailbox),
             None => Ok(Self::Unconfigured),
@@ -192,7 +212,11 @@ impl MailTransport {
     pub async fn send(&self, message: Message) -> Result<(), String> {
         match self {
             Self::DevMailbox => Ok(()),
-            Self::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Self::Smtp(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Self::Unconfigured => Err("no SMTP server is configured (mailer.smtp)".to_string()),
         }
     }
@@ -209,7 +233,8 @@ pub fn smtp_transport(
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(port)
         .timeout(Some(std::time::Duration::from_secs(10)));
-    let parameters = || TlsParameters::new(host.to_string()).map_err(|e| loco_rs::Error::string(&e.to_string()));
+    let parameters =
+        || TlsParameters::new(host.to_string()).map_err(|e| loco_rs::Error::string(&e.to_string()));
     builder = match tls {
         MailerTls::None => builder.tls(Tls::None),
         MailerTls::Starttls => builder.tls(Tls::Required(parameters()?)),

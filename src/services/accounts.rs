@@ -34,7 +34,12 @@ pub struct SignUp {
     pub locale: Locale,
 }
 
-fn required(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> Option<String> {
+fn required(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Option<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         errors.push(field, "required");
@@ -47,7 +52,10 @@ fn required(errors: &mut FieldErrors, field: &'static str, value: &str, max: usi
     }
 }
 
-async fn email_taken<C: sea_orm::ConnectionTrait>(db: &C, email: &Email) -> Result<bool, ServiceError> {
+async fn email_taken<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    email: &Email,
+) -> Result<bool, ServiceError> {
     Ok(users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
         .count(db)
@@ -64,20 +72,25 @@ pub async fn sign_up(ctx: &AppContext, input: SignUp) -> Result<users::Model, Se
     let company_name = required(&mut errors, "company_name", &input.company_name, 200);
     let name = required(&mut errors, "name", &input.name, 200);
     let email = errors.take("email", Email::parse(&input.email));
-    errors.take("password", check_new_password(&input.password, &input.password_confirmation));
+    errors.take(
+        "password",
+        check_new_password(&input.password, &input.password_confirmation),
+    );
     if let Some(email) = &email {
         if email_taken(&ctx.db, email).await? {
             errors.push("email", "email-taken");
         }
     }
-    let (Some(company_name), Some(name), Some(email), true) = (company_name, name, email, errors.is_empty())
+    let (Some(company_name), Some(name), Some(email), true) =
+        (company_name, name, email, errors.is_empty())
     else {
         return Err(ServiceError::Invalid(errors));
     };
 
     let now = crate::clock::of(ctx).now();
     let token = security::random_token();
-    let password_hash = hash::hash_password(&input.password).map_err(|e| ServiceError::Other(e.to_string()))?;
+    let password_hash =
+        hash::hash_password(&input.password).map_err(|e| ServiceError::Other(e.to_string()))?;
 
     let txn = ctx.db.begin().await?;
     let company = companies::ActiveModel {
@@ -105,7 +118,7 @@ pub async fn sign_up(ctx: &AppContext, input: SignUp) -> Result<users::Model, Se
     }
     .insert(&txn)
     .await
-    .map_err(|e| unique_email_error(e))?;
+    .map_err(unique_email_error)?;
     let message = mail::write_to_outbox(
         &txn,
         now,
@@ -132,7 +145,10 @@ pub async fn sign_up(ctx: &AppContext, input: SignUp) -> Result<users::Model, Se
 /// Two sign-ups racing with the same address: the unique index decides, the loser gets the
 /// same field error as if it had been checked first.
 fn unique_email_error(error: sea_orm::DbErr) -> ServiceError {
-    if matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+    if matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
         let mut errors = FieldErrors::default();
         errors.push("email", "email-taken");
         ServiceError::Invalid(errors)
@@ -145,14 +161,21 @@ fn unique_email_error(error: sea_orm::DbErr) -> ServiceError {
 ///
 /// # Errors
 /// `NotFound` when the link is unknown, used or expired.
-pub async fn find_by_activation_token(ctx: &AppContext, token: &str) -> Result<users::Model, ServiceError> {
+pub async fn find_by_activation_token(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<users::Model, ServiceError> {
     let user = users::Entity::find()
         .filter(users::Column::ActivationTokenHash.eq(security::hash_token(token)))
         .one(&ctx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let now = crate::clock::of(ctx).now();
-    if link_is_fresh(user.activation_sent_at, now, Duration::hours(ACTIVATION_VALID_HOURS)) {
+    if link_is_fresh(
+        user.activation_sent_at,
+        now,
+        Duration::hours(ACTIVATION_VALID_HOURS),
+    ) {
         Ok(user)
     } else {
         Err(ServiceError::NotFound)
@@ -199,7 +222,10 @@ pub async fn activate(
 
 pub enum LoginOutcome {
     /// The session token to put in the cookie.
-    LoggedIn { session_token: String, user: users::Model },
+    LoggedIn {
+        session_token: String,
+        user: Box<users::Model>,
+    },
     WrongCredentials,
     NotActivated,
     Throttled,
@@ -210,9 +236,15 @@ pub enum LoginOutcome {
 ///
 /// # Errors
 /// Database errors only; refusals are outcomes.
-pub async fn log_in(ctx: &AppContext, email: &str, password: &str, client_ip: &str) -> Result<LoginOutcome, ServiceError> {
+pub async fn log_in(
+    ctx: &AppContext,
+    email: &str,
+    password: &str,
+    client_ip: &str,
+) -> Result<LoginOutcome, ServiceError> {
     let now = crate::clock::of(ctx).now();
-    let email_key = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_string());
+    let email_key = Email::parse(email)
+        .map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_string());
     let since = now - Duration::minutes(login_throttle::WINDOW_MINUTES);
     let failures_for = |column: login_attempts::Column, value: String| {
         login_attempts::Entity::find()
@@ -231,7 +263,10 @@ pub async fn log_in(ctx: &AppContext, email: &str, password: &str, client_ip: &s
         .filter(users::Column::Email.eq(&email_key))
         .one(&ctx.db)
         .await?;
-    let verified = user.as_ref().and_then(|u| u.password_hash.as_deref()).is_some_and(|h| hash::verify_password(password, h));
+    let verified = user
+        .as_ref()
+        .and_then(|u| u.password_hash.as_deref())
+        .is_some_and(|h| hash::verify_password(password, h));
     login_attempts::ActiveModel {
         email: Set(email_key),
         ip: Set(client_ip.to_string()),
@@ -259,7 +294,10 @@ pub async fn log_in(ctx: &AppContext, email: &str, password: &str, client_ip: &s
     }
     .insert(&ctx.db)
     .await?;
-    Ok(LoginOutcome::LoggedIn { session_token, user })
+    Ok(LoginOutcome::LoggedIn {
+        session_token,
+        user: Box::new(user),
+    })
 }
 
 /// Ends the session (the token stops working even if the cookie was copied).
@@ -326,14 +364,21 @@ pub async fn request_password_reset(ctx: &AppContext, email: &str) -> Result<(),
 
 /// # Errors
 /// `NotFound` when the link is unknown, used or expired.
-pub async fn find_by_reset_token(ctx: &AppContext, token: &str) -> Result<users::Model, ServiceError> {
+pub async fn find_by_reset_token(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<users::Model, ServiceError> {
     let user = users::Entity::find()
         .filter(users::Column::ResetTokenHash.eq(security::hash_token(token)))
         .one(&ctx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let now = crate::clock::of(ctx).now();
-    if link_is_fresh(user.reset_sent_at, now, Duration::minutes(RESET_VALID_MINUTES)) {
+    if link_is_fresh(
+        user.reset_sent_at,
+        now,
+        Duration::minutes(RESET_VALID_MINUTES),
+    ) {
         Ok(user)
     } else {
         Err(ServiceError::NotFound)
@@ -344,14 +389,20 @@ pub async fn find_by_reset_token(ctx: &AppContext, token: &str) -> Result<users:
 ///
 /// # Errors
 /// `NotFound` for a dead link, `Invalid` for a refused password.
-pub async fn reset_password(ctx: &AppContext, token: &str, password: &str, confirmation: &str) -> Result<users::Model, ServiceError> {
+pub async fn reset_password(
+    ctx: &AppContext,
+    token: &str,
+    password: &str,
+    confirmation: &str,
+) -> Result<users::Model, ServiceError> {
     let user = find_by_reset_token(ctx, token).await?;
     let mut errors = FieldErrors::default();
     errors.take("password", check_new_password(password, confirmation));
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
-    let password_hash = hash::hash_password(password).map_err(|e| ServiceError::Other(e.to_string()))?;
+    let password_hash =
+        hash::hash_password(password).map_err(|e| ServiceError::Other(e.to_string()))?;
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
     sessions::Entity::delete_many()
@@ -372,7 +423,11 @@ pub async fn reset_password(ctx: &AppContext, token: &str, password: &str, confi
 ///
 /// # Errors
 /// Database errors.
-pub async fn set_locale(ctx: &AppContext, user: users::Model, locale: Locale) -> Result<(), ServiceError> {
+pub async fn set_locale(
+    ctx: &AppContext,
+    user: users::Model,
+    locale: Locale,
+) -> Result<(), ServiceError> {
     let mut active = user.into_active_model();
     active.locale = Set(locale.tag().to_string());
     active.update(&ctx.db).await?;

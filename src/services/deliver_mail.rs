@@ -4,7 +4,8 @@
 use chrono::Duration;
 use loco_rs::app::AppContext;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait}, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::ServiceError;
@@ -28,7 +29,9 @@ pub enum Delivery {
 /// The transport of the running app (replaced in tests to point at a local SMTP server).
 #[must_use]
 pub fn transport(ctx: &AppContext) -> MailTransport {
-    ctx.shared_store.get::<MailTransport>().unwrap_or(MailTransport::Unconfigured)
+    ctx.shared_store
+        .get::<MailTransport>()
+        .unwrap_or(MailTransport::Unconfigured)
 }
 
 /// Delivers one outbox message if it is due.
@@ -38,9 +41,15 @@ pub fn transport(ctx: &AppContext) -> MailTransport {
 pub async fn deliver(ctx: &AppContext, message_id: i64) -> Result<Delivery, ServiceError> {
     let now = crate::clock::of(ctx).now();
     let claimed = outbox_messages::Entity::update_many()
-        .col_expr(outbox_messages::Column::Status, Expr::value(Status::Sending.as_str()))
+        .col_expr(
+            outbox_messages::Column::Status,
+            Expr::value(Status::Sending.as_str()),
+        )
         .col_expr(outbox_messages::Column::ClaimedAt, Expr::value(now))
-        .col_expr(outbox_messages::Column::Attempts, Expr::col(outbox_messages::Column::Attempts).add(1))
+        .col_expr(
+            outbox_messages::Column::Attempts,
+            Expr::col(outbox_messages::Column::Attempts).add(1),
+        )
         .col_expr(outbox_messages::Column::UpdatedAt, Expr::value(now))
         .filter(outbox_messages::Column::Id.eq(message_id))
         .filter(outbox_messages::Column::Status.eq(Status::Pending.as_str()))
@@ -69,14 +78,26 @@ pub async fn deliver(ctx: &AppContext, message_id: i64) -> Result<Delivery, Serv
     let update = outbox_messages::Entity::update_many()
         .filter(outbox_messages::Column::Id.eq(message_id))
         .col_expr(outbox_messages::Column::UpdatedAt, Expr::value(now))
-        .col_expr(outbox_messages::Column::ClaimedAt, Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None));
+        .col_expr(
+            outbox_messages::Column::ClaimedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None),
+        );
     match result {
         Ok(()) => {
             update
-                .col_expr(outbox_messages::Column::Status, Expr::value(Status::Sent.as_str()))
+                .col_expr(
+                    outbox_messages::Column::Status,
+                    Expr::value(Status::Sent.as_str()),
+                )
                 .col_expr(outbox_messages::Column::SentAt, Expr::value(now))
-                .col_expr(outbox_messages::Column::Transport, Expr::value(transport.name()))
-                .col_expr(outbox_messages::Column::LastError, Expr::value(Option::<String>::None))
+                .col_expr(
+                    outbox_messages::Column::Transport,
+                    Expr::value(transport.name()),
+                )
+                .col_expr(
+                    outbox_messages::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
                 .exec(&ctx.db)
                 .await?;
             tracing::info!(message_id, transport = transport.name(), "mail delivered");
@@ -89,7 +110,10 @@ pub async fn deliver(ctx: &AppContext, message_id: i64) -> Result<Delivery, Serv
                 AfterFailure::GiveUp => (Status::Failed, now, Delivery::GaveUp),
             };
             update
-                .col_expr(outbox_messages::Column::Status, Expr::value(status.as_str()))
+                .col_expr(
+                    outbox_messages::Column::Status,
+                    Expr::value(status.as_str()),
+                )
                 .col_expr(outbox_messages::Column::NextAttemptAt, Expr::value(next))
                 .col_expr(outbox_messages::Column::LastError, Expr::value(error))
                 .exec(&ctx.db)
@@ -108,7 +132,10 @@ pub async fn deliver(ctx: &AppContext, message_id: i64) -> Result<Delivery, Serv
 pub async fn enqueue_due(ctx: &AppContext) -> Result<usize, ServiceError> {
     let now = crate::clock::of(ctx).now();
     outbox_messages::Entity::update_many()
-        .col_expr(outbox_messages::Column::Status, Expr::value(Status::Pending.as_str()))
+        .col_expr(
+            outbox_messages::Column::Status,
+            Expr::value(Status::Pending.as_str()),
+        )
         .filter(outbox_messages::Column::Status.eq(Status::Sending.as_str()))
         .filter(outbox_messages::Column::ClaimedAt.lt(now - Duration::minutes(STALE_CLAIM_MINUTES)))
         .exec(&ctx.db)

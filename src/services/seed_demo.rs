@@ -26,8 +26,24 @@ pub async fn seed_if_empty(ctx: &AppContext) -> Result<bool, ServiceError> {
         return Ok(false);
     }
     let company = user_admin::create_company(ctx, DEMO_COMPANY).await?;
-    user_admin::create_active_user(ctx, Some(&company), "Camille Admin", DEMO_ADMIN_EMAIL, Role::Admin, DEMO_PASSWORD).await?;
-    user_admin::create_active_user(ctx, Some(&company), "Louis Membre", DEMO_MEMBER_EMAIL, Role::Member, DEMO_PASSWORD).await?;
+    user_admin::create_active_user(
+        ctx,
+        Some(&company),
+        "Camille Admin",
+        DEMO_ADMIN_EMAIL,
+        Role::Admin,
+        DEMO_PASSWORD,
+    )
+    .await?;
+    user_admin::create_active_user(
+        ctx,
+        Some(&company),
+        "Louis Membre",
+        DEMO_MEMBER_EMAIL,
+        Role::Member,
+        DEMO_PASSWORD,
+    )
+    .await?;
     user_admin::create_staff(ctx, "Sam Staff", DEMO_STAFF_EMAIL, DEMO_PASSWORD).await?;
     Ok(true)
 }

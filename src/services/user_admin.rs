@@ -3,8 +3,9 @@
 
 use loco_rs::{app::AppContext, hash};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -40,7 +41,11 @@ pub async fn list(ctx: &AppContext, company_id: i64) -> Result<Vec<users::Model>
 ///
 /// # Errors
 /// `NotFound`.
-pub async fn find_in_company<C: ConnectionTrait>(db: &C, company_id: i64, pid: &str) -> Result<users::Model, ServiceError> {
+pub async fn find_in_company<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    pid: &str,
+) -> Result<users::Model, ServiceError> {
     let pid = uuid::Uuid::parse_str(pid).map_err(|_| ServiceError::NotFound)?;
     users::Entity::find()
         .filter(users::Column::Pid.eq(pid))
@@ -110,7 +115,10 @@ pub async fn invite(
     .insert(&txn)
     .await
     .map_err(|e| {
-        if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+        if matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
             let mut errors = FieldErrors::default();
             errors.push("email", "email-taken");
             ServiceError::Invalid(errors)
@@ -166,7 +174,12 @@ async fn active_admins(txn: &DatabaseTransaction, company_id: i64) -> Result<u64
 
 /// # Errors
 /// `NotFound` (not in this company), `Invalid` (unknown role), `Refused("last-admin")`.
-pub async fn change_role(ctx: &AppContext, company_id: i64, target_pid: &str, new_role: &str) -> Result<users::Model, ServiceError> {
+pub async fn change_role(
+    ctx: &AppContext,
+    company_id: i64,
+    target_pid: &str,
+    new_role: &str,
+) -> Result<users::Model, ServiceError> {
     let mut errors = FieldErrors::default();
     let Some(new_role) = errors.take("role", Role::parse_company_role(new_role)) else {
         return Err(ServiceError::Invalid(errors));
@@ -174,9 +187,11 @@ pub async fn change_role(ctx: &AppContext, company_id: i64, target_pid: &str, ne
     let txn = ctx.db.begin().await?;
     lock_company(&txn, company_id).await?;
     let target = find_in_company(&txn, company_id, target_pid).await?;
-    let current = Role::parse(&target.role).map_err(|_| ServiceError::Other("stored role".into()))?;
+    let current =
+        Role::parse(&target.role).map_err(|_| ServiceError::Other("stored role".into()))?;
     let admins = active_admins(&txn, company_id).await?;
-    check_role_change(current, target.activated_at.is_some(), new_role, admins).map_err(|r| ServiceError::Refused(r.code()))?;
+    check_role_change(current, target.activated_at.is_some(), new_role, admins)
+        .map_err(|r| ServiceError::Refused(r.code()))?;
     let now = crate::clock::of(ctx).now();
     let mut active = target.into_active_model();
     active.role = Set(new_role.as_str().to_string());
@@ -190,14 +205,25 @@ pub async fn change_role(ctx: &AppContext, company_id: i64, target_pid: &str, ne
 ///
 /// # Errors
 /// `NotFound`, `Refused("last-admin" | "self-removal")`.
-pub async fn remove(ctx: &AppContext, company_id: i64, actor: &users::Model, target_pid: &str) -> Result<users::Model, ServiceError> {
+pub async fn remove(
+    ctx: &AppContext,
+    company_id: i64,
+    actor: &users::Model,
+    target_pid: &str,
+) -> Result<users::Model, ServiceError> {
     let txn = ctx.db.begin().await?;
     lock_company(&txn, company_id).await?;
     let target = find_in_company(&txn, company_id, target_pid).await?;
     let role = Role::parse(&target.role).map_err(|_| ServiceError::Other("stored role".into()))?;
     let admins = active_admins(&txn, company_id).await?;
-    check_removal(actor.id, target.id, role, target.activated_at.is_some(), admins)
-        .map_err(|r| ServiceError::Refused(r.code()))?;
+    check_removal(
+        actor.id,
+        target.id,
+        role,
+        target.activated_at.is_some(),
+        admins,
+    )
+    .map_err(|r| ServiceError::Refused(r.code()))?;
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(target.id))
         .exec(&txn)
@@ -211,7 +237,12 @@ pub async fn remove(ctx: &AppContext, company_id: i64, actor: &users::Model, tar
 ///
 /// # Errors
 /// `Invalid` for a missing name, a bad or taken address or a refused password.
-pub async fn create_staff(ctx: &AppContext, name: &str, email: &str, password: &str) -> Result<users::Model, ServiceError> {
+pub async fn create_staff(
+    ctx: &AppContext,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> Result<users::Model, ServiceError> {
     if name.trim().is_empty() {
         let mut errors = FieldErrors::default();
         errors.push("name", "required");
@@ -224,7 +255,9 @@ pub async fn create_staff(ctx: &AppContext, name: &str, email: &str, password: &
 ///
 /// # Errors
 /// Database errors.
-pub async fn sellers_overview(ctx: &AppContext) -> Result<Vec<(companies::Model, u64, Vec<String>)>, ServiceError> {
+pub async fn sellers_overview(
+    ctx: &AppContext,
+) -> Result<Vec<(companies::Model, u64, Vec<String>)>, ServiceError> {
     let companies = companies::Entity::find()
         .order_by_asc(companies::Column::CreatedAt)
         .all(&ctx.db)
@@ -258,7 +291,12 @@ pub async fn create_active_user(
     errors.take("password", check_new_password(password, password));
     let email = errors.take("email", Email::parse(email));
     if let Some(email) = &email {
-        if users::Entity::find().filter(users::Column::Email.eq(email.as_str())).count(&ctx.db).await? > 0 {
+        if users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .count(&ctx.db)
+            .await?
+            > 0
+        {
             errors.push("email", "email-taken");
         }
     }
@@ -266,7 +304,8 @@ pub async fn create_active_user(
         return Err(ServiceError::Invalid(errors));
     };
     let now = crate::clock::of(ctx).now();
-    let password_hash = hash::hash_password(password).map_err(|e| ServiceError::Other(e.to_string()))?;
+    let password_hash =
+        hash::hash_password(password).map_err(|e| ServiceError::Other(e.to_string()))?;
     Ok(users::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),
         email: Set(email.as_str().to_string()),
@@ -288,7 +327,10 @@ pub async fn create_active_user(
 ///
 /// # Errors
 /// Database errors.
-pub async fn create_company(ctx: &AppContext, legal_name: &str) -> Result<companies::Model, ServiceError> {
+pub async fn create_company(
+    ctx: &AppContext,
+    legal_name: &str,
+) -> Result<companies::Model, ServiceError> {
     let now = crate::clock::of(ctx).now();
     Ok(companies::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),

@@ -30,8 +30,15 @@ impl Task for CreateStaff {
                 Ok(())
             }
             Err(ServiceError::Invalid(errors)) => {
-                let list: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
-                Err(loco_rs::Error::string(&format!("refused: {}", list.join(", "))))
+                let list: Vec<String> = errors
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.code))
+                    .collect();
+                Err(loco_rs::Error::string(&format!(
+                    "refused: {}",
+                    list.join(", ")
+                )))
             }
             Err(other) => Err(loco_rs::Error::string(&format!("{other:?}"))),
         }

@@ -22,19 +22,26 @@ fn build() -> Result<tera::Tera, String> {
         "t",
         FluentLoader::new(Arc::new(loader)).with_default_lang(unic_langid::langid!("fr-FR")),
     );
-    tera.load_from_glob(VIEWS_GLOB).map_err(|e| format!("views: {e}"))?;
+    tera.load_from_glob(VIEWS_GLOB)
+        .map_err(|e| format!("views: {e}"))?;
     // A second glob would replace the first one's templates: add the mail files by hand,
     // named "<template>/<part>" (e.g. "user_invitation/subject.txt").
     let mut mail_files = Vec::new();
-    collect_files(std::path::Path::new(MAIL_DIR), &mut mail_files).map_err(|e| format!("mail templates: {e}"))?;
+    collect_files(std::path::Path::new(MAIL_DIR), &mut mail_files)
+        .map_err(|e| format!("mail templates: {e}"))?;
     let named: Vec<(std::path::PathBuf, Option<String>)> = mail_files
         .into_iter()
         .filter_map(|path| {
-            let name = path.strip_prefix(MAIL_DIR).ok()?.to_string_lossy().replace('\\', "/");
+            let name = path
+                .strip_prefix(MAIL_DIR)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             Some((path, Some(name)))
         })
         .collect();
-    tera.add_template_files(named).map_err(|e| format!("mail templates: {e}"))?;
+    tera.add_template_files(named)
+        .map_err(|e| format!("mail templates: {e}"))?;
     Ok(tera)
 }
 
@@ -70,13 +77,16 @@ pub fn render(template: &str, context: &serde_json::Value) -> Result<String, Str
     }
     let tera = RENDERER.get().ok_or("renderer not initialised")?;
     let ctx = tera::Context::from_serialize(context).map_err(|e| e.to_string())?;
-    tera.render(template, &ctx).map_err(|e| format!("{template}: {e:?}"))
+    tera.render(template, &ctx)
+        .map_err(|e| format!("{template}: {e:?}"))
 }
 
 #[must_use]
 pub fn has_template(template: &str) -> bool {
     let _ = init();
-    RENDERER.get().is_some_and(|t| t.contains_template(template))
+    RENDERER
+        .get()
+        .is_some_and(|t| t.contains_template(template))
 }
 
 #[cfg(test)]
@@ -86,8 +96,16 @@ mod tests {
         super::init().unwrap();
         let tera = super::RENDERER.get().unwrap();
         let names: Vec<&str> = tera.get_template_names().collect();
-        for expected in ["layout.html", "auth/login.html", "errors/page.html", "user_invitation/subject.txt"] {
-            assert!(names.contains(&expected), "{expected} missing from {names:?}");
+        for expected in [
+            "layout.html",
+            "auth/login.html",
+            "errors/page.html",
+            "user_invitation/subject.txt",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
         }
     }
 }

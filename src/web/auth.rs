@@ -26,7 +26,10 @@ impl CurrentUser {
     /// # Errors
     /// `Forbidden` for staff, who have none.
     pub fn company_id(&self) -> Result<i64, WebError> {
-        self.company.as_ref().map(|c| c.id).ok_or(WebError::Forbidden)
+        self.company
+            .as_ref()
+            .map(|c| c.id)
+            .ok_or(WebError::Forbidden)
     }
 }
 
@@ -72,7 +75,11 @@ async fn load_user(ctx: &AppContext, user_id: i64) -> Result<Option<CurrentUser>
         Some(id) => companies::Entity::find_by_id(id).one(&ctx.db).await?,
         None => None,
     };
-    Ok(Some(CurrentUser { user, company, role }))
+    Ok(Some(CurrentUser {
+        user,
+        company,
+        role,
+    }))
 }
 
 fn login_required(parts: &Parts) -> WebError {
@@ -89,7 +96,10 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 impl FromRequestParts<AppContext> for MaybeUser {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self(resolve(parts, ctx).await?))
     }
 }
@@ -100,8 +110,13 @@ pub struct SellerUser(pub CurrentUser);
 impl FromRequestParts<AppContext> for SellerUser {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
-        let user = resolve(parts, ctx).await?.ok_or_else(|| login_required(parts))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppContext,
+    ) -> Result<Self, Self::Rejection> {
+        let user = resolve(parts, ctx)
+            .await?
+            .ok_or_else(|| login_required(parts))?;
         if user.role.is_seller() && user.company.is_some() {
             Ok(Self(user))
         } else {
@@ -116,7 +131,10 @@ pub struct AdminUser(pub CurrentUser);
 impl FromRequestParts<AppContext> for AdminUser {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppContext,
+    ) -> Result<Self, Self::Rejection> {
         let SellerUser(user) = SellerUser::from_request_parts(parts, ctx).await?;
         if user.role.can_administer_company() {
             Ok(Self(user))
@@ -132,8 +150,13 @@ pub struct StaffUser(pub CurrentUser);
 impl FromRequestParts<AppContext> for StaffUser {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
-        let user = resolve(parts, ctx).await?.ok_or_else(|| login_required(parts))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppContext,
+    ) -> Result<Self, Self::Rejection> {
+        let user = resolve(parts, ctx)
+            .await?
+            .ok_or_else(|| login_required(parts))?;
         if user.role == Role::Staff {
             Ok(Self(user))
         } else {

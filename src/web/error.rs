@@ -13,7 +13,9 @@ pub enum WebError {
     NotFound,
     Forbidden,
     /// Not logged in: go to the login page and come back.
-    LoginRequired { next: String },
+    LoginRequired {
+        next: String,
+    },
     /// Missing or wrong CSRF token.
     Csrf,
     Internal(String),
@@ -81,7 +83,11 @@ pub fn error_page(status: StatusCode, key: &str) -> Response {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "could not render the error page");
-            (status, status.canonical_reason().unwrap_or("error").to_string()).into_response()
+            (
+                status,
+                status.canonical_reason().unwrap_or("error").to_string(),
+            )
+                .into_response()
         }
     }
 }

@@ -67,10 +67,17 @@ fn is_unsafe(method: &Method) -> bool {
 
 fn submitted_token_in_query(query: Option<&str>) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
-    pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v)
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v)
 }
 
-pub async fn web_context(State(settings): State<Settings>, request: Request, next: Next) -> Response {
+pub async fn web_context(
+    State(settings): State<Settings>,
+    request: Request,
+    next: Next,
+) -> Response {
     let jar = CookieJar::from_headers(request.headers());
     let existing_csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_string());
     let csrf_cookie = existing_csrf.clone().unwrap_or_else(security::random_token);
@@ -91,8 +98,13 @@ pub async fn web_context(State(settings): State<Settings>, request: Request, nex
     let flash = jar.get(FLASH_COOKIE).and_then(|c| {
         let (kind, key) = c.value().split_once('.')?;
         let valid = matches!(kind, "success" | "error" | "info")
-            && key.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
-        valid.then(|| Flash { kind: kind.to_string(), key: key.to_string() })
+            && key
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
+        valid.then(|| Flash {
+            kind: kind.to_string(),
+            key: key.to_string(),
+        })
     });
 
     let path = request.uri().path().to_string();
@@ -112,10 +124,18 @@ pub async fn web_context(State(settings): State<Settings>, request: Request, nex
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let (submitted, body) = if is_urlencoded {
             let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-                return LOCALE.scope(locale, async { StatusCode::PAYLOAD_TOO_LARGE.into_response() }).await;
+                return LOCALE
+                    .scope(locale, async {
+                        StatusCode::PAYLOAD_TOO_LARGE.into_response()
+                    })
+                    .await;
             };
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-            let token = pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v);
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+            let token = pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v);
             (token, Body::from(bytes))
         } else {
             // Multipart uploads carry the token in the form's action URL or a header.
@@ -128,13 +148,15 @@ pub async fn web_context(State(settings): State<Settings>, request: Request, nex
             (token, body)
         };
         let valid = existing_csrf.as_deref().is_some_and(|cookie| {
-            submitted
-                .as_deref()
-                .is_some_and(|token| security::csrf_token_is_valid(&settings.secret_key, cookie, token))
+            submitted.as_deref().is_some_and(|token| {
+                security::csrf_token_is_valid(&settings.secret_key, cookie, token)
+            })
         });
         if !valid {
             tracing::warn!(path = %path, "refused a form post without a valid CSRF token");
-            return LOCALE.scope(locale, async { WebError::Csrf.into_response() }).await;
+            return LOCALE
+                .scope(locale, async { WebError::Csrf.into_response() })
+                .await;
         }
         request = Request::from_parts(parts, body);
     }
@@ -179,7 +201,10 @@ pub async fn web_context(State(settings): State<Settings>, request: Request, nex
         }
     }
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     // Activation and reset links carry secrets in the URL: never leak them as Referer.
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response

@@ -30,7 +30,10 @@ impl FlashKind {
 #[must_use]
 pub fn redirect_with_flash(to: &str, kind: FlashKind, key: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
-    let cookie = format!("{FLASH_COOKIE}={}.{key}; Path=/; HttpOnly; SameSite=Lax", kind.as_str());
+    let cookie = format!(
+        "{FLASH_COOKIE}={}.{key}; Path=/; HttpOnly; SameSite=Lax",
+        kind.as_str()
+    );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -66,7 +69,9 @@ fn mark_current(mut nav: Value, active: &str) -> Value {
     if let Value::Array(entries) = &mut nav {
         for entry in entries {
             let holds = entry["id"] == active
-                || entry["children"].as_array().is_some_and(|c| c.iter().any(|child| child["id"] == active));
+                || entry["children"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|child| child["id"] == active));
             entry["current"] = Value::Bool(holds);
         }
     }
@@ -130,10 +135,17 @@ impl<'a> Page<'a> {
     ///
     /// # Errors
     /// As [`Page::render`].
-    pub fn render_invalid(&self, template: &str, data: Value, errors: &FieldErrors) -> Result<Response, WebError> {
+    pub fn render_invalid(
+        &self,
+        template: &str,
+        data: Value,
+        errors: &FieldErrors,
+    ) -> Result<Response, WebError> {
         let mut by_field = serde_json::Map::new();
         for e in &errors.0 {
-            by_field.entry(e.field).or_insert_with(|| Value::String(format!("err-{}", e.code)));
+            by_field
+                .entry(e.field)
+                .or_insert_with(|| Value::String(format!("err-{}", e.code)));
         }
         let mut data = data;
         if let Value::Object(map) = &mut data {

@@ -23,7 +23,11 @@ use serde_json::json;
 use crate::support::*;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// aiosmtpd writing every message it receives into a maildir.
@@ -35,10 +39,22 @@ struct SmtpSink {
 impl SmtpSink {
     fn start(port: u16) -> Self {
         let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-        assert!(python.exists(), "{} is missing: run the test suite with bin/test (it installs aiosmtpd)", python.display());
+        assert!(
+            python.exists(),
+            "{} is missing: run the test suite with bin/test (it installs aiosmtpd)",
+            python.display()
+        );
         let maildir = tempfile::tempdir().unwrap();
         let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(maildir.path().join("box"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -73,7 +89,9 @@ impl Drop for SmtpSink {
 }
 
 fn use_smtp(ctx: &loco_rs::app::AppContext, port: u16) {
-    ctx.shared_store.insert(MailTransport::Smtp(smtp_transport("127.0.0.1", port, MailerTls::None, None).unwrap()));
+    ctx.shared_store.insert(MailTransport::Smtp(
+        smtp_transport("127.0.0.1", port, MailerTls::None, None).unwrap(),
+    ));
 }
 
 #[tokio::test]
@@ -121,7 +139,9 @@ async fn smtp_down_is_retried_and_the_mail_is_delivered_exactly_once() {
     use_smtp(ctx, port);
     company_with_admin(ctx, "Atelier", "alice@atelier.fr").await;
 
-    accounts::request_password_reset(ctx, "alice@atelier.fr").await.unwrap();
+    accounts::request_password_reset(ctx, "alice@atelier.fr")
+        .await
+        .unwrap();
     jobs::drain(ctx).await;
     let message = mails_to(ctx, "alice@atelier.fr").await.remove(0);
     assert_eq!(message.status, "pending", "SMTP is down: kept for a retry");
@@ -137,10 +157,16 @@ async fn smtp_down_is_retried_and_the_mail_is_delivered_exactly_once() {
 
     let received = sink.messages();
     assert_eq!(received.len(), 1);
-    assert!(received[0].lines().any(|l| l.starts_with("To: ") && l.contains("Alice Admin") && l.contains("<alice@atelier.fr>")));
+    assert!(received[0].lines().any(|l| l.starts_with("To: ")
+        && l.contains("Alice Admin")
+        && l.contains("<alice@atelier.fr>")));
     assert!(received[0].contains(&format!("Message-ID: <{}@encaisse.localhost>", message.pid)));
     assert!(received[0].contains("/password/reset/"));
-    let sent = outbox_messages::Entity::find_by_id(message.id).one(&ctx.db).await.unwrap().unwrap();
+    let sent = outbox_messages::Entity::find_by_id(message.id)
+        .one(&ctx.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(sent.status, "sent");
     assert_eq!(sent.transport.as_deref(), Some("smtp"));
 
@@ -149,7 +175,10 @@ async fn smtp_down_is_retried_and_the_mail_is_delivered_exactly_once() {
     jobs::enqueue_mail(ctx, message.id).await;
     deliver_mail::enqueue_due(ctx).await.unwrap();
     jobs::drain(ctx).await;
-    assert_eq!(deliver_mail::deliver(ctx, message.id).await.unwrap(), deliver_mail::Delivery::Skipped);
+    assert_eq!(
+        deliver_mail::deliver(ctx, message.id).await.unwrap(),
+        deliver_mail::Delivery::Skipped
+    );
     assert_eq!(sink.messages().len(), 1);
 }
 
@@ -174,7 +203,11 @@ async fn attachments_are_sent_with_the_message() {
             to_name: Some("Bob".into()),
             company_id: None,
             context: json!({ "name": "Bob", "link": "http://localhost/x", "valid_minutes": 60 }),
-            attachments: vec![Attachment { filename: "F-2026-000001.pdf".into(), content_type: "application/pdf".into(), content: pdf.clone() }],
+            attachments: vec![Attachment {
+                filename: "F-2026-000001.pdf".into(),
+                content_type: "application/pdf".into(),
+                content: pdf.clone(),
+            }],
         },
     )
     .await
@@ -189,5 +222,8 @@ async fn attachments_are_sent_with_the_message() {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(&pdf);
     let unwrapped: String = raw.split_whitespace().collect();
-    assert!(unwrapped.contains(&encoded), "attachment bytes are in the message");
+    assert!(
+        unwrapped.contains(&encoded),
+        "attachment bytes are in the message"
+    );
 }

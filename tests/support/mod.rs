@@ -28,7 +28,12 @@ pub async fn post_form(server: &TestServer, path: &str, fields: &[(&str, &str)])
 }
 
 pub async fn log_in(server: &TestServer, email: &str, password: &str) -> TestResponse {
-    post_form(server, "/login", &[("email", email), ("password", password)]).await
+    post_form(
+        server,
+        "/login",
+        &[("email", email), ("password", password)],
+    )
+    .await
 }
 
 pub async fn log_out(server: &TestServer) {
@@ -43,20 +48,42 @@ pub fn location(response: &TestResponse) -> String {
         .unwrap_or_default()
 }
 
-pub async fn company_with_admin(ctx: &AppContext, name: &str, admin_email: &str) -> (companies::Model, users::Model) {
+pub async fn company_with_admin(
+    ctx: &AppContext,
+    name: &str,
+    admin_email: &str,
+) -> (companies::Model, users::Model) {
     let company = user_admin::create_company(ctx, name).await.unwrap();
-    let admin = user_admin::create_active_user(ctx, Some(&company), "Alice Admin", admin_email, Role::Admin, PASSWORD)
-        .await
-        .unwrap();
+    let admin = user_admin::create_active_user(
+        ctx,
+        Some(&company),
+        "Alice Admin",
+        admin_email,
+        Role::Admin,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     (company, admin)
 }
 
-pub async fn add_user(ctx: &AppContext, company: &companies::Model, email: &str, role: Role) -> users::Model {
-    user_admin::create_active_user(ctx, Some(company), "Bob User", email, role, PASSWORD).await.unwrap()
+pub async fn add_user(
+    ctx: &AppContext,
+    company: &companies::Model,
+    email: &str,
+    role: Role,
+) -> users::Model {
+    user_admin::create_active_user(ctx, Some(company), "Bob User", email, role, PASSWORD)
+        .await
+        .unwrap()
 }
 
 pub async fn user_by_email(ctx: &AppContext, email: &str) -> Option<users::Model> {
-    users::Entity::find().filter(users::Column::Email.eq(email)).one(&ctx.db).await.unwrap()
+    users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(&ctx.db)
+        .await
+        .unwrap()
 }
 
 pub async fn mails_to(ctx: &AppContext, email: &str) -> Vec<outbox_messages::Model> {
@@ -70,8 +97,15 @@ pub async fn mails_to(ctx: &AppContext, email: &str) -> Vec<outbox_messages::Mod
 
 /// The path of the first link in a mail's text body that starts with `prefix`.
 pub fn link_path(mail: &outbox_messages::Model, prefix: &str) -> String {
-    let start = mail.text_body.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {}", mail.text_body));
-    mail.text_body[start..].split_whitespace().next().unwrap().to_string()
+    let start = mail
+        .text_body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {}", mail.text_body));
+    mail.text_body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 pub async fn count<E: EntityTrait>(ctx: &AppContext) -> u64
@@ -106,11 +140,16 @@ impl Drop for TestApp {
         if let TestDatabase::Postgres { admin_url, name } = &self.database {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     use sea_orm::ConnectionTrait;
                     let db = sea_orm::Database::connect(&admin_url).await.unwrap();
-                    db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+                    db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .unwrap();
                 });
             })
             .join()
@@ -120,7 +159,9 @@ impl Drop for TestApp {
 }
 
 fn replace_database_name(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let (server, _) = base.rsplit_once('/').expect("database url with a path");
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
@@ -130,22 +171,32 @@ fn replace_database_name(url: &str, name: &str) -> String {
 
 pub async fn boot() -> TestApp {
     use loco_rs::{app::Hooks, boot::StartMode, environment::Environment};
-    let mut config = encaisse::app::App::load_config(&Environment::Test).await.unwrap();
+    let mut config = encaisse::app::App::load_config(&Environment::Test)
+        .await
+        .unwrap();
     let base = config.database.uri.clone();
     let database = if base.starts_with("postgres") {
         use sea_orm::ConnectionTrait;
         let name = format!("encaisse_test_{}", uuid::Uuid::new_v4().simple());
         let admin = sea_orm::Database::connect(&base).await.unwrap();
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         admin.close().await.unwrap();
         config.database.uri = replace_database_name(&base, &name);
-        TestDatabase::Postgres { admin_url: base, name }
+        TestDatabase::Postgres {
+            admin_url: base,
+            name,
+        }
     } else {
         let dir = tempfile::tempdir().unwrap();
         config.database.uri = format!("sqlite://{}/test.sqlite?mode=rwc", dir.path().display());
         TestDatabase::Sqlite(dir)
     };
-    let boot = encaisse::app::App::boot(StartMode::ServerOnly, &Environment::Test, config).await.unwrap();
+    let boot = encaisse::app::App::boot(StartMode::ServerOnly, &Environment::Test, config)
+        .await
+        .unwrap();
     TestApp { boot, database }
 }
 
@@ -159,7 +210,10 @@ where
     let router = app.boot.router.clone().expect("server mode has a router");
     let server = TestServer::new_with_config(
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        axum_test::TestServerConfig { save_cookies: true, ..Default::default() },
+        axum_test::TestServerConfig {
+            save_cookies: true,
+            ..Default::default()
+        },
     )
     .unwrap();
     test(server, app.ctx().clone()).await;
