@@ -52,7 +52,8 @@ fn required(
     }
 }
 
-async fn email_taken<C: sea_orm::ConnectionTrait>(
+/// Whether an account (of any company, or staff) already uses this address.
+pub(crate) async fn email_taken<C: sea_orm::ConnectionTrait>(
     db: &C,
     email: &Email,
 ) -> Result<bool, ServiceError> {
@@ -144,7 +145,7 @@ pub async fn sign_up(ctx: &AppContext, input: SignUp) -> Result<users::Model, Se
 
 /// Two sign-ups racing with the same address: the unique index decides, the loser gets the
 /// same field error as if it had been checked first.
-fn unique_email_error(error: sea_orm::DbErr) -> ServiceError {
+pub(crate) fn unique_email_error(error: sea_orm::DbErr) -> ServiceError {
     if matches!(
         error.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))

@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{public_link, ServiceError};
+use super::{
+    accounts::{email_taken, unique_email_error},
+    public_link, ServiceError,
+};
 use crate::{
     domain::{
         email::Email,
@@ -82,12 +85,7 @@ pub async fn invite(
     let email = errors.take("email", Email::parse(&input.email));
     let role = errors.take("role", Role::parse_company_role(&input.role));
     if let Some(email) = &email {
-        let taken = users::Entity::find()
-            .filter(users::Column::Email.eq(email.as_str()))
-            .count(&ctx.db)
-            .await?
-            > 0;
-        if taken {
+        if email_taken(&ctx.db, email).await? {
             errors.push("email", "email-taken");
         }
     }
@@ -114,18 +112,7 @@ pub async fn invite(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if matches!(
-            e.sql_err(),
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-        ) {
-            let mut errors = FieldErrors::default();
-            errors.push("email", "email-taken");
-            ServiceError::Invalid(errors)
-        } else {
-            ServiceError::Db(e)
-        }
-    })?;
+    .map_err(unique_email_error)?;
     let message = mail::write_to_outbox(
         &txn,
         now,
@@ -291,12 +278,7 @@ pub async fn create_active_user(
     errors.take("password", check_new_password(password, password));
     let email = errors.take("email", Email::parse(email));
     if let Some(email) = &email {
-        if users::Entity::find()
-            .filter(users::Column::Email.eq(email.as_str()))
-            .count(&ctx.db)
-            .await?
-            > 0
-        {
+        if email_taken(&ctx.db, email).await? {
             errors.push("email", "email-taken");
         }
     }
