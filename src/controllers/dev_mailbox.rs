@@ -42,7 +42,7 @@ async fn index(
                 "to": m.to_address,
                 "subject": m.subject,
                 "status": m.status,
-                "created": m.created_at.format("%d/%m/%Y %H:%M:%S").to_string(),
+                "created": crate::views::paris_datetime(&m.created_at),
             })
         })
         .collect();
@@ -87,7 +87,7 @@ async fn show(
                 "last_error": message.last_error,
                 "text_body": message.text_body,
                 "html_body": message.html_body,
-                "created": message.created_at.format("%d/%m/%Y %H:%M:%S").to_string(),
+                "created": crate::views::paris_datetime(&message.created_at),
             },
             "attachments": attachments,
         }),

@@ -20,7 +20,7 @@ async fn sellers(
         .map(|(company, users, admins)| {
             json!({
                 "name": company.legal_name,
-                "created": company.created_at.format("%d/%m/%Y").to_string(),
+                "created": crate::views::paris_date(&company.created_at),
                 "users": users,
                 "admins": admins.join(", "),
             })

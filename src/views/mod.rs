@@ -81,6 +81,21 @@ pub fn render(template: &str, context: &serde_json::Value) -> Result<String, Str
         .map_err(|e| format!("{template}: {e:?}"))
 }
 
+/// Dates are shown in Europe/Paris, the users' calendar, whatever the server's zone.
+#[must_use]
+pub fn paris_datetime(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
+}
+
+#[must_use]
+pub fn paris_date(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y")
+        .to_string()
+}
+
 #[must_use]
 pub fn has_template(template: &str) -> bool {
     let _ = init();
@@ -91,6 +106,15 @@ pub fn has_template(template: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_are_shown_in_paris_time() {
+        let winter = chrono::DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z").unwrap();
+        assert_eq!(super::paris_datetime(&winter), "23/11/2026 00:30:00");
+        let summer = chrono::DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z").unwrap();
+        assert_eq!(super::paris_date(&summer), "01/07/2026");
+        assert_eq!(super::paris_datetime(&summer), "01/07/2026 12:00:00");
+    }
+
     #[test]
     fn every_page_and_mail_template_loads() {
         super::init().unwrap();
