@@ -106,6 +106,24 @@ pub fn has_template(template: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// French, English and Swedish must each translate every key (no page half-translated).
+    #[test]
+    fn every_language_has_every_key() {
+        let keys = |tag: &str| -> std::collections::BTreeSet<String> {
+            let text = std::fs::read_to_string(format!("{}/{tag}/main.ftl", super::I18N_DIR)).unwrap();
+            text.lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+                .filter(|k| !k.starts_with(' ') && !k.starts_with('#') && !k.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let french = keys("fr-FR");
+        assert!(french.len() > 100);
+        for other in ["en-US", "sv-SE"] {
+            assert_eq!(keys(other), french, "{other} differs from fr-FR");
+        }
+    }
+
     #[test]
     fn dates_are_shown_in_paris_time() {
         let winter = chrono::DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z").unwrap();
