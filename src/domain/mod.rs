@@ -4,6 +4,7 @@
 pub mod account;
 pub mod email;
 pub mod error;
+pub mod ids;
 pub mod locale;
 pub mod login_throttle;
 pub mod outbox;

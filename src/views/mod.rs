@@ -110,7 +110,8 @@ mod tests {
     #[test]
     fn every_language_has_every_key() {
         let keys = |tag: &str| -> std::collections::BTreeSet<String> {
-            let text = std::fs::read_to_string(format!("{}/{tag}/main.ftl", super::I18N_DIR)).unwrap();
+            let text =
+                std::fs::read_to_string(format!("{}/{tag}/main.ftl", super::I18N_DIR)).unwrap();
             text.lines()
                 .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
                 .filter(|k| !k.starts_with(' ') && !k.starts_with('#') && !k.is_empty())
