@@ -90,6 +90,23 @@ fn login_required(parts: &Parts) -> WebError {
     WebError::LoginRequired { next }
 }
 
+/// The logged-in user if `allowed` accepts them: not logged in goes to the login page,
+/// logged in without the right role is refused.
+async fn require(
+    parts: &mut Parts,
+    ctx: &AppContext,
+    allowed: impl FnOnce(&CurrentUser) -> bool,
+) -> Result<CurrentUser, WebError> {
+    let user = resolve(parts, ctx)
+        .await?
+        .ok_or_else(|| login_required(parts))?;
+    if allowed(&user) {
+        Ok(user)
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
 /// Anybody; `None` when not logged in.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
@@ -114,14 +131,9 @@ impl FromRequestParts<AppContext> for SellerUser {
         parts: &mut Parts,
         ctx: &AppContext,
     ) -> Result<Self, Self::Rejection> {
-        let user = resolve(parts, ctx)
-            .await?
-            .ok_or_else(|| login_required(parts))?;
-        if user.role.is_seller() && user.company.is_some() {
-            Ok(Self(user))
-        } else {
-            Err(WebError::Forbidden)
-        }
+        require(parts, ctx, |u| u.role.is_seller() && u.company.is_some())
+            .await
+            .map(Self)
     }
 }
 
@@ -154,13 +166,8 @@ impl FromRequestParts<AppContext> for StaffUser {
         parts: &mut Parts,
         ctx: &AppContext,
     ) -> Result<Self, Self::Rejection> {
-        let user = resolve(parts, ctx)
-            .await?
-            .ok_or_else(|| login_required(parts))?;
-        if user.role == Role::Staff {
-            Ok(Self(user))
-        } else {
-            Err(WebError::Forbidden)
-        }
+        require(parts, ctx, |u| u.role == Role::Staff)
+            .await
+            .map(Self)
     }
 }
