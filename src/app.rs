@@ -76,6 +76,10 @@ impl Hooks for App {
             .add_route(controllers::auth::routes())
             .add_route(controllers::dashboard::routes())
             .add_route(controllers::users::routes())
+            .add_route(controllers::company_settings::routes())
+            .add_route(controllers::api_keys::routes())
+            .add_route(controllers::clients::routes())
+            .add_route(controllers::api::routes())
             .add_route(controllers::staff::routes())
             .add_route(controllers::dev_mailbox::routes())
     }

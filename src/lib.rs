@@ -2,6 +2,7 @@ pub mod app;
 pub mod clock;
 pub mod controllers;
 pub mod domain;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod models;

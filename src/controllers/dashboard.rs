@@ -1,12 +1,14 @@
-//! Synthèse: for now what exists (company, team); allowance, sales and KYC blocks arrive
-//! with their issues.
+//! Synthèse: for now what exists (company profile, clients, team); allowance, sales and
+//! KYC blocks arrive with their issues.
 
 use axum::{extract::State, response::Response};
 use loco_rs::prelude::*;
 use serde_json::json;
 
 use crate::{
-    services::user_admin,
+    domain::client::Paging,
+    services::{clients, user_admin},
+    views::company::profile_complete,
     web::{Page, RequestMeta, SellerUser, WebError},
 };
 
@@ -15,12 +17,24 @@ async fn show(
     meta: RequestMeta,
     SellerUser(user): SellerUser,
 ) -> Result<Response, WebError> {
-    let users = user_admin::list(&ctx, user.company_id()?).await?;
+    let company_id = user.company_id()?;
+    let users = user_admin::list(&ctx, company_id).await?;
     let active = users.iter().filter(|u| u.activated_at.is_some()).count();
     let pending = users.len() - active;
+    // One row fetched: only the count is shown.
+    let count_only = clients::ClientQuery {
+        paging: Some(Paging::new(None, Some(1))),
+        ..Default::default()
+    };
+    let (_, clients) = clients::search(&ctx, company_id, &count_only).await?;
+    let profile_complete = user.company.as_ref().is_some_and(profile_complete);
     Page::new(&meta, Some(&user), "dashboard").render(
         "dashboard/show.html",
-        json!({ "team": { "active": active, "pending": pending } }),
+        json!({
+            "team": { "active": active, "pending": pending },
+            "clients": clients,
+            "profile_complete": profile_complete,
+        }),
     )
 }
 

@@ -1,4 +1,8 @@
+pub mod api;
+pub mod api_keys;
 pub mod auth;
+pub mod clients;
+pub mod company_settings;
 pub mod dashboard;
 pub mod dev_mailbox;
 pub mod home;

@@ -13,7 +13,9 @@ use super::form_failure;
 use crate::{
     models::_entities::users,
     services::{user_admin, ServiceError},
-    web::{redirect_with_flash, AdminUser, FlashKind, Page, RequestMeta, WebError},
+    web::{
+        forms::ConfirmForm, redirect_with_flash, AdminUser, FlashKind, Page, RequestMeta, WebError,
+    },
 };
 
 const LIST: &str = "/settings/users";
@@ -126,29 +128,19 @@ async fn remove_confirmation(
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RemoveForm {
-    confirm: String,
-}
-
 async fn remove(
     State(ctx): State<AppContext>,
     meta: RequestMeta,
     AdminUser(admin): AdminUser,
     Path(pid): Path<String>,
-    Form(form): Form<RemoveForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     let company_id = admin.company_id()?;
-    if form.confirm != "yes" {
-        // The confirmation box was not ticked: show the step again, remove nothing.
+    if !form.confirmed() {
         let target = user_admin::find_in_company(&ctx.db, company_id, &pid).await?;
-        let mut errors = crate::domain::error::FieldErrors::default();
-        errors.push("confirm", "confirmation-required");
-        return Page::new(&meta, Some(&admin), "settings-users").render_invalid(
+        return Page::new(&meta, Some(&admin), "settings-users").render_unconfirmed(
             "users/remove.html",
             json!({ "target": user_row(&target, &admin.user) }),
-            &errors,
         );
     }
     match user_admin::remove(&ctx, company_id, &admin.user, &pid).await {

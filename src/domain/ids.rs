@@ -18,7 +18,8 @@ pub struct IdError {
 }
 
 impl IdError {
-    const fn new(code: &'static str) -> Self {
+    #[must_use]
+    pub const fn new(code: &'static str) -> Self {
         Self {
             code,
             expected: None,
@@ -26,7 +27,8 @@ impl IdError {
         }
     }
 
-    const fn length(code: &'static str, expected: usize, found: usize) -> Self {
+    #[must_use]
+    pub const fn length(code: &'static str, expected: usize, found: usize) -> Self {
         Self {
             code,
             expected: Some(expected),

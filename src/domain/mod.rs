@@ -2,11 +2,17 @@
 //! Everything is a function of its arguments so it can be tested with tables and properties.
 
 pub mod account;
+pub mod address;
+pub mod client;
+pub mod company;
 pub mod email;
 pub mod error;
 pub mod ids;
 pub mod locale;
 pub mod login_throttle;
+pub mod money;
 pub mod outbox;
 pub mod password;
+pub mod phone;
 pub mod roles;
+pub mod upload;

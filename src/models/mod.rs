@@ -1,7 +1,11 @@
 //! Persistence. Entities in `_entities` mirror the migrations; queries that need scoping
 //! live in the services beside the use case.
 pub mod _entities;
+pub mod api_keys;
+pub mod clients;
 pub mod companies;
+pub mod company_logos;
+pub mod idempotency_keys;
 pub mod login_attempts;
 pub mod outbox_attachments;
 pub mod outbox_messages;

@@ -2,8 +2,12 @@
 //! transaction, and writes its e-mails to the outbox in that same transaction.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod clients;
+pub mod company_profile;
 pub mod deliver_mail;
 pub mod housekeeping;
+pub mod idempotency;
 pub mod seed_demo;
 pub mod user_admin;
 

@@ -1,26 +1,25 @@
 //! Templates: one Tera 2 instance for pages and e-mails, with the fluent `t()` function.
 
+pub mod client;
+pub mod company;
+
 use std::sync::{Arc, OnceLock};
 
-use fluent_templates::{ArcLoader, FluentLoader};
+use fluent_templates::FluentLoader;
 
 static RENDERER: OnceLock<Arc<tera::Tera>> = OnceLock::new();
 
-const I18N_DIR: &str = "assets/i18n";
 const VIEWS_GLOB: &str = "assets/views/**/*.html";
 const MAIL_DIR: &str = "assets/mail";
 
 fn build() -> Result<tera::Tera, String> {
-    let loader = ArcLoader::builder(I18N_DIR, unic_langid::langid!("fr-FR"))
-        .customize(|bundle| bundle.set_use_isolating(false))
-        .build()
-        .map_err(|e| format!("i18n: {e}"))?;
+    let loader = crate::i18n::loader()?;
     let mut tera = tera::Tera::new();
     // Mail subjects and plain-text bodies must not be HTML-escaped.
     tera.autoescape_on([".html"]);
     tera.register_function(
         "t",
-        FluentLoader::new(Arc::new(loader)).with_default_lang(unic_langid::langid!("fr-FR")),
+        FluentLoader::new(loader).with_default_lang(unic_langid::langid!("fr-FR")),
     );
     tera.load_from_glob(VIEWS_GLOB)
         .map_err(|e| format!("views: {e}"))?;
@@ -110,8 +109,8 @@ mod tests {
     #[test]
     fn every_language_has_every_key() {
         let keys = |tag: &str| -> std::collections::BTreeSet<String> {
-            let text =
-                std::fs::read_to_string(format!("{}/{tag}/main.ftl", super::I18N_DIR)).unwrap();
+            let text = std::fs::read_to_string(format!("{}/{tag}/main.ftl", crate::i18n::I18N_DIR))
+                .unwrap();
             text.lines()
                 .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
                 .filter(|k| !k.starts_with(' ') && !k.starts_with('#') && !k.is_empty())

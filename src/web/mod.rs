@@ -1,8 +1,10 @@
 //! The HTML side of the app: request context (CSRF, language, flash), authentication
 //! extractors, error pages and page rendering.
 
+pub mod api;
 pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod middleware;
 pub mod page;
 

@@ -48,14 +48,24 @@ fn navigation(user: Option<&CurrentUser>) -> Value {
             { "id": "staff-sellers", "key": "nav-staff-sellers", "href": "/staff", "children": [] },
         ]),
         Role::Admin | Role::Member => {
-            let mut entries = vec![json!({
-                "id": "dashboard", "key": "nav-dashboard", "href": "/dashboard", "children": []
-            })];
+            let mut entries = vec![
+                json!({
+                    "id": "dashboard", "key": "nav-dashboard", "href": "/dashboard", "children": []
+                }),
+                json!({
+                    "id": "sales", "key": "nav-sales", "href": "/sales/clients",
+                    "children": [
+                        { "id": "sales-clients", "key": "nav-sales-clients", "href": "/sales/clients" }
+                    ]
+                }),
+            ];
             if user.role.can_administer_company() {
                 entries.push(json!({
-                    "id": "settings", "key": "nav-settings", "href": "/settings/users",
+                    "id": "settings", "key": "nav-settings", "href": "/settings/company",
                     "children": [
-                        { "id": "settings-users", "key": "nav-settings-users", "href": "/settings/users" }
+                        { "id": "settings-company", "key": "nav-settings-company", "href": "/settings/company" },
+                        { "id": "settings-users", "key": "nav-settings-users", "href": "/settings/users" },
+                        { "id": "settings-api-keys", "key": "nav-settings-api-keys", "href": "/settings/api-keys" }
                     ]
                 }));
             }
@@ -131,7 +141,20 @@ impl<'a> Page<'a> {
         Ok(Html(html).into_response())
     }
 
-    /// Re-renders a form with its field errors (422) and writes nothing.
+    /// Shows a confirmation step again when its box was not ticked (422, nothing done).
+    ///
+    /// # Errors
+    /// As [`Page::render`].
+    pub fn render_unconfirmed(&self, template: &str, data: Value) -> Result<Response, WebError> {
+        self.render_invalid(
+            template,
+            data,
+            &FieldErrors::single("confirm", "confirmation-required"),
+        )
+    }
+
+    /// Re-renders a form with its field errors (422, messages in the page's language) and
+    /// writes nothing.
     ///
     /// # Errors
     /// As [`Page::render`].
@@ -143,13 +166,16 @@ impl<'a> Page<'a> {
     ) -> Result<Response, WebError> {
         let mut by_field = serde_json::Map::new();
         for e in &errors.0 {
-            by_field
-                .entry(e.field)
-                .or_insert_with(|| Value::String(format!("err-{}", e.code)));
+            by_field.entry(e.field).or_insert_with(|| {
+                Value::String(crate::i18n::field_error_message(self.meta.locale, e))
+            });
         }
         let mut data = data;
         if let Value::Object(map) = &mut data {
             map.insert("errors".into(), Value::Object(by_field));
+            // A summary above the form: the messages sit under their fields.
+            map.entry("flash")
+                .or_insert_with(|| json!({ "kind": "error", "key": "flash-form-invalid" }));
         }
         let mut response = self.render(template, data)?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

@@ -1,4 +1,7 @@
 mod accounts;
+mod api;
+mod clients;
+mod company_settings;
 mod csrf;
 mod tenancy;
 mod user_admin;

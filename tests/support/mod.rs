@@ -218,3 +218,14 @@ where
     .unwrap();
     test(server, app.ctx().clone()).await;
 }
+
+/// The page text with HTML entities decoded (Tera escapes apostrophes in translations).
+pub trait Html {
+    fn html(&self) -> String;
+}
+
+impl Html for TestResponse {
+    fn html(&self) -> String {
+        html_escape::decode_html_entities(&self.text()).into_owned()
+    }
+}

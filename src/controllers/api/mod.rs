@@ -1,0 +1,88 @@
+//! The JSON API (`/api/`), for ERPs that push data in (from Pagero Connect). Authenticated
+//! by API keys (`Authorization: Bearer enc_…`), scoped to the key's company, described by
+//! the OpenAPI document at `/api/openapi.json`, generated from these handlers.
+
+pub mod clients;
+
+use axum::Json;
+use loco_rs::prelude::*;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+use crate::{
+    views::client::{ClientJson, ClientPage},
+    web::{
+        api::{ApiErrorBody, ApiErrorDetail, ApiFieldError},
+        forms::ClientFields,
+    },
+};
+
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("enc_…")
+                    .description(Some(
+                        "An API key created by an admin in Paramètres > Clés d'API.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Encaisse API",
+        description = "Client accounts (and, as they land, invoices, credit notes, \
+            subscriptions and payments) of one seller company. Errors share one shape \
+            with stable codes; messages follow Accept-Language (French by default). \
+            Creations accept an Idempotency-Key header.",
+    ),
+    paths(
+        openapi_json,
+        clients::list,
+        clients::create,
+        clients::show,
+        clients::update,
+    ),
+    components(schemas(
+        ClientFields,
+        ClientJson,
+        ClientPage,
+        ApiErrorBody,
+        ApiErrorDetail,
+        ApiFieldError
+    )),
+    modifiers(&BearerKey),
+    tags((name = "clients", description = "Client accounts (Comptes clients)")),
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3 document of the API"))
+)]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .prefix("/api")
+        .add("/openapi.json", get(openapi_json))
+        .add("/clients", get(clients::list).post(clients::create))
+        .add("/clients/{id}", get(clients::show).put(clients::update))
+}

@@ -1,0 +1,71 @@
+//! Idempotent creation: a create form carries a one-time key (API clients send an
+//! `Idempotency-Key` header). The key is recorded in the creating transaction; a second
+//! request with the same key gets the first result instead of a second write.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::ServiceError;
+use crate::models::_entities::idempotency_keys;
+
+/// Keys longer than this are refused: they are opaque tokens, not documents.
+pub const MAX_KEY_LENGTH: usize = 200;
+
+/// A usable key: `None` when absent or blank.
+///
+/// # Errors
+/// `Invalid` on `idempotency_key` when too long.
+pub fn parse_key(key: Option<&str>) -> Result<Option<String>, ServiceError> {
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) if k.len() > MAX_KEY_LENGTH => Err(ServiceError::Invalid(
+            crate::domain::error::FieldErrors::single("idempotency_key", "too-long"),
+        )),
+        Some(k) => Ok(Some(k.to_string())),
+    }
+}
+
+/// The resource created earlier with this key, if any.
+///
+/// # Errors
+/// Database errors.
+pub async fn earlier<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    scope: &str,
+    key: &str,
+) -> Result<Option<uuid::Uuid>, ServiceError> {
+    Ok(idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::CompanyId.eq(company_id))
+        .filter(idempotency_keys::Column::Scope.eq(scope))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .map(|row| row.resource_pid))
+}
+
+/// Records the key with what it created (inside the creating transaction: a concurrent
+/// twin fails on the unique index and rolls its own work back).
+///
+/// # Errors
+/// Database errors, including the unique violation of a concurrent twin.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    scope: &str,
+    key: &str,
+    resource_pid: uuid::Uuid,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(), sea_orm::DbErr> {
+    idempotency_keys::ActiveModel {
+        company_id: Set(company_id),
+        scope: Set(scope.to_string()),
+        key: Set(key.to_string()),
+        resource_pid: Set(resource_pid),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
