@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod company;
+pub mod document;
 
 use std::sync::{Arc, OnceLock};
 
