@@ -1,6 +1,7 @@
 pub mod app;
 pub mod clock;
 pub mod controllers;
+pub mod documents;
 pub mod domain;
 pub mod i18n;
 pub mod jobs;
