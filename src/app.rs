@@ -79,6 +79,8 @@ impl Hooks for App {
             .add_route(controllers::company_settings::routes())
             .add_route(controllers::api_keys::routes())
             .add_route(controllers::clients::routes())
+            .add_route(controllers::invoice_wizard::routes())
+            .add_route(controllers::invoices::routes())
             .add_route(controllers::api::routes())
             .add_route(controllers::staff::routes())
             .add_route(controllers::dev_mailbox::routes())

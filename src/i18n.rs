@@ -87,14 +87,16 @@ mod tests {
         // Codes are collected from the sources so that a new code cannot ship untranslated.
         let mut codes = std::collections::BTreeSet::new();
         let pattern = regex::Regex::new(
-            r#"(?:Err\(|IdError::(?:new|length)\(|ok_or\(|push\([^,()]+, )"([a-z][a-z0-9-]*)""#,
+            r#"(?:Err\(|IdError::(?:new|length)\(|ok_or\()"([a-z][a-z0-9-]*)"|push\([^,()]+, (?:"[a-z_]+", )?"([a-z][a-z0-9-]*)"\)"#,
         )
         .unwrap();
         for entry in std::fs::read_dir("src/domain").unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             let code_part = text.split("#[cfg(test)]").next().unwrap_or_default();
             for capture in pattern.captures_iter(code_part) {
-                codes.insert(capture[1].to_string());
+                if let Some(code) = capture.get(1).or_else(|| capture.get(2)) {
+                    codes.insert(code.as_str().to_string());
+                }
             }
         }
         assert!(codes.contains("siret-length"));

@@ -3,8 +3,28 @@
 pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261125_000001_profile_clients_api_keys;
+mod m20261125_000002_invoices;
 
 pub struct Migrator;
+
+/// Creates an index (unique or not) on `cols` of `table`.
+pub(crate) async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    cols: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut idx = Index::create();
+    idx.name(name).table(Alias::new(table));
+    for c in cols {
+        idx.col(Alias::new(*c));
+    }
+    if unique {
+        idx.unique();
+    }
+    m.create_index(idx.to_owned()).await
+}
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
@@ -12,6 +32,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261125_000001_profile_clients_api_keys::Migration),
+            Box::new(m20261125_000002_invoices::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -1,6 +1,8 @@
 use loco_rs::schema::*;
 use sea_orm_migration::prelude::*;
 
+use crate::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -37,24 +39,6 @@ fn company_columns() -> Vec<(&'static str, ColType)> {
         ("bank_iban", ColType::StringNull),
         ("bank_bic", ColType::StringNull),
     ]
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(Alias::new(table));
-    for col in cols {
-        idx.col(Alias::new(*col));
-    }
-    if unique {
-        idx.unique();
-    }
-    m.create_index(idx.to_owned()).await
 }
 
 #[async_trait::async_trait]

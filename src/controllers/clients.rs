@@ -15,10 +15,11 @@ use crate::{
     domain::{
         client::{ClientAccount, ClientSearch, ClientSort, Paging, StatusFilter},
         locale::Locale,
+        money::format_cents,
     },
     security,
     services::{clients, ServiceError},
-    views::client::{client_fields, client_totals, client_view, country_options},
+    views::client::{client_fields, client_view, country_options},
     web::{
         forms::{ClientFields, ConfirmForm},
         redirect_with_flash, FlashKind, Page, RequestMeta, SellerUser, WebError,
@@ -210,22 +211,6 @@ struct TabParams {
     tab: String,
 }
 
-fn detail_data(
-    client: &crate::models::_entities::clients::Model,
-    locale: Locale,
-    tab: &str,
-) -> Value {
-    let tab = match tab {
-        "invoices" | "subscriptions" => tab,
-        _ => "information",
-    };
-    json!({
-        "client": client_view(client, locale),
-        "totals": client_totals(locale),
-        "tab": tab,
-    })
-}
-
 async fn show(
     State(ctx): State<AppContext>,
     meta: RequestMeta,
@@ -234,9 +219,30 @@ async fn show(
     Query(params): Query<TabParams>,
 ) -> Result<Response, WebError> {
     let client = clients::find(&ctx.db, user.company_id()?, &pid).await?;
+    let tab = match params.tab.as_str() {
+        "invoices" | "subscriptions" => params.tab.as_str(),
+        _ => "information",
+    };
+    let today = crate::services::issue_invoice::paris_date(crate::clock::of(&ctx).now());
+    let (documents, figures) = crate::services::invoices::client_figures(&ctx, client.id).await?;
+    let pending: Vec<_> = figures.pending.iter().map(|(d, _)| d.clone()).collect();
+    let shown = if tab == "invoices" {
+        &documents
+    } else {
+        &pending
+    };
+    let rows = super::invoices::rows_with_clients(&ctx, shown, today, meta.locale).await?;
     Page::new(&meta, Some(&user), ACTIVE).render(
         "clients/show.html",
-        detail_data(&client, meta.locale, &params.tab),
+        json!({
+            "client": client_view(&client, meta.locale),
+            "totals": {
+                "invoiced": format_cents(figures.invoiced_cents, meta.locale),
+                "outstanding": format_cents(figures.outstanding_cents, meta.locale),
+            },
+            "rows": rows,
+            "tab": tab,
+        }),
     )
 }
 

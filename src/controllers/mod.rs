@@ -6,6 +6,8 @@ pub mod company_settings;
 pub mod dashboard;
 pub mod dev_mailbox;
 pub mod home;
+pub mod invoice_wizard;
+pub mod invoices;
 pub mod staff;
 pub mod users;
 

@@ -6,6 +6,7 @@ pub mod address;
 pub mod client;
 pub mod company;
 pub mod credit_note;
+pub mod draft;
 pub mod email;
 pub mod error;
 pub mod ids;

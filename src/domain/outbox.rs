@@ -11,6 +11,8 @@ pub const STALE_CLAIM_MINUTES: i64 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Waiting for something before it may leave (an invoice e-mail waits for its PDF).
+    Held,
     Pending,
     Sending,
     Sent,
@@ -21,6 +23,7 @@ impl Status {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::Held => "held",
             Self::Pending => "pending",
             Self::Sending => "sending",
             Self::Sent => "sent",

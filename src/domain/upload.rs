@@ -62,6 +62,48 @@ pub fn check_logo(bytes: &[u8]) -> Result<CheckedImage, &'static str> {
     })
 }
 
+/// Attachments sent with an invoice (from the Pagero guides): PDF files of 5 MB at most.
+pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+/// At most this many attachments per invoice.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Accepts a PDF attachment, recognised by its header (ISO 32000: "%PDF-") and trailer.
+///
+/// # Errors
+/// `file-required`, `file-too-large`, `attachment-type`.
+pub fn check_pdf_attachment(bytes: &[u8]) -> Result<(), &'static str> {
+    if bytes.is_empty() {
+        return Err("file-required");
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err("attachment-too-large");
+    }
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    let has_trailer = tail.windows(5).any(|w| w == b"%%EOF");
+    if bytes.starts_with(b"%PDF-") && has_trailer {
+        Ok(())
+    } else {
+        Err("attachment-type")
+    }
+}
+
+/// A file name safe to show and to put in an e-mail header: no path, no control chars.
+#[must_use]
+pub fn clean_filename(name: &str, fallback: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() {
+        fallback.to_string()
+    } else {
+        cleaned.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +124,26 @@ mod tests {
         assert_eq!(check_logo(&[]), Err("file-required"));
         // A PNG signature followed by garbage has no readable header.
         assert_eq!(check_logo(b"\x89PNG\r\n\x1a\n"), Err("logo-unreadable"));
+    }
+
+    #[test]
+    fn attachments_must_be_real_pdfs_of_5_mb_at_most() {
+        let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec();
+        assert_eq!(check_pdf_attachment(&pdf), Ok(()));
+        assert_eq!(check_pdf_attachment(LOGO), Err("attachment-type"));
+        assert_eq!(
+            check_pdf_attachment(b"%PDF-1.7 truncated"),
+            Err("attachment-type")
+        );
+        let mut big = pdf.clone();
+        big.resize(MAX_ATTACHMENT_BYTES + 1, b' ');
+        assert_eq!(check_pdf_attachment(&big), Err("attachment-too-large"));
+        assert_eq!(
+            clean_filename("C:\\docs\\devis signé.pdf", "x.pdf"),
+            "devis signé.pdf"
+        );
+        assert_eq!(clean_filename("../../etc/passwd", "x.pdf"), "passwd");
+        assert_eq!(clean_filename("", "pièce.pdf"), "pièce.pdf");
     }
 
     #[test]

@@ -13,11 +13,11 @@ use loco_rs::app::AppContext;
 use sea_orm::DatabaseBackend;
 use serde::{Deserialize, Serialize};
 
-use crate::services::{deliver_mail, housekeeping};
+use crate::services::{deliver_mail, housekeeping, render_document};
 
 /// Queue names are explicit: the default is the Rust type name, and renaming the type
 /// would orphan queued jobs (ARCHITECTURE.md pitfall 5).
-pub const MAIL_QUEUE: &str = "mail";
+pub const QUEUE: &str = "work";
 
 /// Every minute: re-queue due outbox messages (retries after backoff, lost jobs).
 const OUTBOX_SWEEP_CRON: &str = "0 * * * * *";
@@ -25,16 +25,29 @@ const OUTBOX_SWEEP_CRON: &str = "0 * * * * *";
 /// from later issues).
 const DAILY_CRON: &str = "0 0 6 * * *";
 
+/// The background work. Each variant names the row it works on; the service re-checks
+/// that the work is still due, so a job delivered twice does nothing the second time.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeliverMail {
-    pub outbox_id: i64,
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    DeliverMail {
+        outbox_id: i64,
+    },
+    /// Render and store the PDF of an issued document, then release its e-mails.
+    RenderDocument {
+        invoice_id: i64,
+    },
+    /// The same for many documents (a billing run or an import).
+    RenderDocuments {
+        invoice_ids: Vec<i64>,
+    },
 }
 
 /// Handle to push jobs, kept in the shared store.
 #[derive(Clone)]
 pub enum JobStore {
-    Sqlite(SqliteStorage<DeliverMail>),
-    Postgres(PostgresStorage<DeliverMail>),
+    Sqlite(SqliteStorage<Job>),
+    Postgres(PostgresStorage<Job>),
 }
 
 /// The SQLite job file lives beside the business database but is a separate file:
@@ -56,7 +69,7 @@ impl JobStore {
         if ctx.db.get_database_backend() == DatabaseBackend::Postgres {
             let pool = ctx.db.get_postgres_connection_pool().clone();
             PostgresStorage::setup(&pool).await.map_err(|e| err(&e))?;
-            let config = apalis_postgres::Config::default().queue(MAIL_QUEUE);
+            let config = apalis_postgres::Config::default().queue(QUEUE);
             Ok(Self::Postgres(
                 PostgresStorage::new(&pool).with_config(config),
             ))
@@ -72,19 +85,19 @@ impl JobStore {
                 .await
                 .map_err(|e| err(&e))?;
             SqliteStorage::setup(&pool).await.map_err(|e| err(&e))?;
-            let config = apalis_sqlite::Config::default().queue(MAIL_QUEUE);
+            let config = apalis_sqlite::Config::default().queue(QUEUE);
             Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
         }
     }
 
-    async fn push(&self, job: DeliverMail) -> Result<(), String> {
+    async fn push(&self, job: Job) -> Result<(), String> {
         match self.clone() {
             Self::Sqlite(mut s) => s.push(job).await.map_err(|e| e.to_string()),
             Self::Postgres(mut s) => s.push(job).await.map_err(|e| e.to_string()),
         }
     }
 
-    /// Jobs of the mail queue that are waiting or running.
+    /// Jobs of the queue that are waiting or running.
     async fn unfinished(&self) -> Result<i64, String> {
         let statuses = "('Pending', 'Queued', 'Running')";
         match self {
@@ -104,7 +117,7 @@ impl JobStore {
 
 async fn sqlx_count_sqlite(pool: &SqlitePool, sql: &str) -> Result<i64, String> {
     let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-        .bind(MAIL_QUEUE)
+        .bind(QUEUE)
         .fetch_one(pool)
         .await
         .map_err(|e| e.to_string())?;
@@ -113,36 +126,66 @@ async fn sqlx_count_sqlite(pool: &SqlitePool, sql: &str) -> Result<i64, String> 
 
 async fn sqlx_count_pg(pool: &apalis_postgres::PgPool, sql: &str) -> Result<i64, String> {
     let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-        .bind(MAIL_QUEUE)
+        .bind(QUEUE)
         .fetch_one(pool)
         .await
         .map_err(|e| e.to_string())?;
     Ok(row.0)
 }
 
-/// Queues the delivery of an outbox message. Best effort by design: the message is already
-/// committed, and the minute sweep queues it again if this push is lost.
-pub async fn enqueue_mail(ctx: &AppContext, outbox_id: i64) {
+async fn push(ctx: &AppContext, job: Job) {
     let Some(store) = ctx.shared_store.get::<JobStore>() else {
         tracing::warn!(
-            outbox_id,
-            "no job store: the outbox sweep will deliver this message"
+            ?job,
+            "no job store: the minute sweep will pick this work up"
         );
         return;
     };
-    if let Err(error) = store.push(DeliverMail { outbox_id }).await {
-        tracing::warn!(outbox_id, %error, "could not queue mail delivery; the outbox sweep will retry");
+    if let Err(error) = store.push(job.clone()).await {
+        tracing::warn!(?job, %error, "could not queue a job; the minute sweep will retry");
     }
 }
 
-async fn deliver_mail_job(job: DeliverMail, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
-    deliver_mail::deliver(&ctx, job.outbox_id)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("deliver mail {}: {e:?}", job.outbox_id).into())
+/// Queues the delivery of an outbox message. Best effort by design: the message is already
+/// committed, and the minute sweep queues it again if this push is lost.
+pub async fn enqueue_mail(ctx: &AppContext, outbox_id: i64) {
+    push(ctx, Job::DeliverMail { outbox_id }).await;
+}
+
+/// Queues the rendering of an issued document's PDF (the sweep re-queues any issued
+/// document still without PDF, so this too is best effort).
+pub async fn enqueue_render(ctx: &AppContext, invoice_id: i64) {
+    push(ctx, Job::RenderDocument { invoice_id }).await;
+}
+
+/// Queues the rendering of many documents in one job.
+pub async fn enqueue_render_many(ctx: &AppContext, invoice_ids: Vec<i64>) {
+    if !invoice_ids.is_empty() {
+        push(ctx, Job::RenderDocuments { invoice_ids }).await;
+    }
+}
+
+async fn run_job(job: Job, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    match job {
+        Job::DeliverMail { outbox_id } => deliver_mail::deliver(&ctx, outbox_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("deliver mail {outbox_id}: {e:?}").into()),
+        Job::RenderDocument { invoice_id } => render_document::render(&ctx, invoice_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("render document {invoice_id}: {e:?}").into()),
+        Job::RenderDocuments { invoice_ids } => render_document::render_many(&ctx, &invoice_ids)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("render documents: {e:?}").into()),
+    }
 }
 
 async fn outbox_sweep(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    render_document::enqueue_missing(&ctx)
+        .await
+        .map_err(|e| format!("document sweep: {e:?}"))?;
     deliver_mail::enqueue_due(&ctx)
         .await
         .map(|_| ())
@@ -176,20 +219,20 @@ fn cron(expr: &str) -> CronScheduler<cron::Schedule, Tz> {
     CronScheduler::new(schedule).with_timezone(Paris)
 }
 
-macro_rules! mail_worker {
+macro_rules! job_worker {
     ($storage:expr, $ctx:expr, $poll:expr) => {{
         let storage = $storage.clone();
         let ctx = $ctx.clone();
         move |_restarts: usize| {
-            WorkerBuilder::new(worker_name("mail"))
+            WorkerBuilder::new(worker_name("jobs"))
                 .backend(storage.clone().poll_with_interval($poll))
                 .data(ctx.clone())
-                .build(deliver_mail_job)
+                .build(run_job)
         }
     }};
 }
 
-/// Builds the monitor with the mail worker and the crons.
+/// Builds the monitor with the job worker and the crons.
 fn monitor(ctx: &AppContext, store: &JobStore, poll: Duration, with_crons: bool) -> Monitor {
     let mut monitor = Monitor::new()
         .on_event(|worker, event| match event {
@@ -202,8 +245,8 @@ fn monitor(ctx: &AppContext, store: &JobStore, poll: Duration, with_crons: bool)
         })
         .shutdown_timeout(Duration::from_secs(10));
     monitor = match store {
-        JobStore::Sqlite(s) => monitor.register(mail_worker!(s, ctx, poll)),
-        JobStore::Postgres(s) => monitor.register(mail_worker!(s, ctx, poll)),
+        JobStore::Sqlite(s) => monitor.register(job_worker!(s, ctx, poll)),
+        JobStore::Postgres(s) => monitor.register(job_worker!(s, ctx, poll)),
     };
     if with_crons {
         let sweep_ctx = ctx.clone();
@@ -248,7 +291,7 @@ where
         .map_err(|e| loco_rs::Error::string(&format!("job monitor: {e}")))
 }
 
-/// Test helper: runs the mail worker until no job is waiting or running, then stops it.
+/// Test helper: runs the job worker until no job is waiting or running, then stops it.
 /// Jobs whose retry time is in the future are left for later (as in production).
 ///
 /// # Panics

@@ -49,6 +49,27 @@ fn render_part(template: &str, part: &str, context: &Value) -> Result<String, Ma
     crate::views::render(&format!("{template}/{part}"), context).map_err(MailError::Template)
 }
 
+/// A message rendered from its template.
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Renders the three parts of a mail template; `context` must carry `lang`.
+///
+/// # Errors
+/// When a template fails to render.
+pub fn render_message(template: &str, context: &Value) -> Result<Rendered, MailError> {
+    Ok(Rendered {
+        subject: render_part(template, "subject.txt", context)?
+            .trim()
+            .to_string(),
+        html: render_part(template, "html.html", context)?,
+        text: render_part(template, "text.txt", context)?,
+    })
+}
+
 /// Renders and stores the message in the outbox using `db`, which is the caller's
 /// transaction: the mail exists if and only if the business change commits.
 ///
@@ -63,11 +84,11 @@ pub async fn write_to_outbox<C: ConnectionTrait>(
     if let Value::Object(map) = &mut context {
         map.insert("lang".into(), Value::String(mail.locale.tag().into()));
     }
-    let subject = render_part(mail.template, "subject.txt", &context)?
-        .trim()
-        .to_string();
-    let html_body = render_part(mail.template, "html.html", &context)?;
-    let text_body = render_part(mail.template, "text.txt", &context)?;
+    let Rendered {
+        subject,
+        html: html_body,
+        text: text_body,
+    } = render_message(mail.template, &context)?;
     let message = outbox_messages::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),
         template: Set(mail.template.to_string()),

@@ -211,20 +211,30 @@ pub async fn set_active(
     Ok(model.update(&ctx.db).await?)
 }
 
-/// Deletes a client, which frees its customer number. Only clients without documents may
-/// go (DOMAIN.md "Client accounts"); documents arrive with invoicing, which adds that check.
+/// Deletes a client that has no document (drafts included), which frees its customer
+/// number; a client with documents can only be deactivated (DOMAIN.md "Client accounts").
+/// The database refuses it too (the documents' foreign key is RESTRICT).
 ///
 /// # Errors
-/// `NotFound`.
+/// `NotFound`, `Refused("client-has-documents")`.
 pub async fn delete(
     ctx: &AppContext,
     company_id: i64,
     pid: &str,
 ) -> Result<clients::Model, ServiceError> {
     let client = find(&ctx.db, company_id, pid).await?;
+    if super::invoices::count_for_client(&ctx.db, client.id).await? > 0 {
+        return Err(ServiceError::Refused("client-has-documents"));
+    }
     clients::Entity::delete_by_id(client.id)
         .exec(&ctx.db)
-        .await?;
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                ServiceError::Refused("client-has-documents")
+            }
+            _ => ServiceError::Db(e),
+        })?;
     Ok(client)
 }
 

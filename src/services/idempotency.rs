@@ -69,3 +69,22 @@ pub async fn record<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Forgets a key whose work was undone (so that a retry really tries again).
+///
+/// # Errors
+/// Database errors.
+pub async fn forget<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    scope: &str,
+    key: &str,
+) -> Result<(), sea_orm::DbErr> {
+    idempotency_keys::Entity::delete_many()
+        .filter(idempotency_keys::Column::CompanyId.eq(company_id))
+        .filter(idempotency_keys::Column::Scope.eq(scope))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -3,11 +3,19 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod attachments;
 pub mod clients;
 pub mod company_profile;
+pub mod create_credit_note;
 pub mod deliver_mail;
 pub mod housekeeping;
 pub mod idempotency;
+pub mod invoice_templates;
+pub mod invoices;
+pub mod issue_batch;
+pub mod issue_invoice;
+pub mod render_document;
+pub mod resend_invoice;
 pub mod seed_demo;
 pub mod user_admin;
 

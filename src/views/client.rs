@@ -9,7 +9,6 @@ use crate::{
     domain::{
         ids::{Siret, VatNumber},
         locale::Locale,
-        money::format_cents,
         phone::Phone,
     },
     i18n,
@@ -137,17 +136,6 @@ pub fn client_view(client: &clients::Model, locale: Locale) -> Value {
         "notes": client.notes,
         "active": client.active,
         "created": super::paris_date(&client.created_at),
-    })
-}
-
-/// The Information tab's figures: no invoice exists before the invoicing issue, so both
-/// totals are zero and the pending list is empty (never invented figures).
-#[must_use]
-pub fn client_totals(locale: Locale) -> Value {
-    json!({
-        "invoiced": format_cents(0, locale),
-        "outstanding": format_cents(0, locale),
-        "pending": [],
     })
 }
 

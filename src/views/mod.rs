@@ -3,6 +3,8 @@
 pub mod client;
 pub mod company;
 pub mod document;
+pub mod invoice;
+pub mod snapshot;
 
 use std::sync::{Arc, OnceLock};
 

@@ -53,8 +53,9 @@ fn navigation(user: Option<&CurrentUser>) -> Value {
                     "id": "dashboard", "key": "nav-dashboard", "href": "/dashboard", "children": []
                 }),
                 json!({
-                    "id": "sales", "key": "nav-sales", "href": "/sales/clients",
+                    "id": "sales", "key": "nav-sales", "href": "/sales/invoices",
                     "children": [
+                        { "id": "sales-invoices", "key": "nav-sales-invoices", "href": "/sales/invoices" },
                         { "id": "sales-clients", "key": "nav-sales-clients", "href": "/sales/clients" }
                     ]
                 }),

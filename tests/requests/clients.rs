@@ -550,3 +550,33 @@ async fn another_company_cannot_read_edit_search_or_delete_a_client() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_client_with_documents_cannot_be_deleted_only_deactivated() {
+    with_app(|server, ctx| async move {
+        let (company, _) = company_with_admin(&ctx, "Atelier Nord", "alice@nord.fr").await;
+        let client = client_of(&ctx, company.id, "Boulangerie Légère", "", "", "C-1").await;
+        let draft = draft_for(&client.pid.to_string(), 1, paris_today(&ctx));
+        encaisse::services::invoices::create_draft(&ctx, company.id, None, &draft, None)
+            .await
+            .unwrap();
+        log_in(&server, "alice@nord.fr", PASSWORD).await;
+        let path = format!("/sales/clients/{}", client.pid);
+        let refused = post_form(&server, &format!("{path}/delete"), &[("confirm", "yes")]).await;
+        assert_eq!(location(&refused), path);
+        assert!(server
+            .get(&path)
+            .await
+            .html()
+            .contains("ne peut pas être supprimé"));
+        assert_eq!(all_clients(&ctx).await.len(), 1);
+        let api = client_service::delete(&ctx, company.id, &client.pid.to_string()).await;
+        assert!(matches!(
+            api,
+            Err(encaisse::services::ServiceError::Refused(
+                "client-has-documents"
+            ))
+        ));
+    })
+    .await;
+}

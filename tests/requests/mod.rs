@@ -3,5 +3,6 @@ mod api;
 mod clients;
 mod company_settings;
 mod csrf;
+mod invoices;
 mod tenancy;
 mod user_admin;

@@ -1,1 +1,2 @@
+mod invoicing;
 mod outbox;

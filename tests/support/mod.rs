@@ -229,3 +229,134 @@ impl Html for TestResponse {
         html_escape::decode_html_entities(&self.text()).into_owned()
     }
 }
+
+/// Fills in a complete, VAT-registered company profile (everything an invoice must show).
+pub async fn complete_profile(
+    ctx: &AppContext,
+    company: &companies::Model,
+    franchise: bool,
+) -> companies::Model {
+    use encaisse::{
+        domain::company::CompanyProfile, services::company_profile, web::forms::CompanyFields,
+    };
+    let fields = CompanyFields {
+        legal_name: company.legal_name.clone(),
+        legal_form: if franchise {
+            "ei-micro".into()
+        } else {
+            "sarl".into()
+        },
+        siret: "732 829 320 00074".into(),
+        vat_regime: if franchise {
+            "franchise".into()
+        } else {
+            "registered".into()
+        },
+        vat_number: if franchise {
+            String::new()
+        } else {
+            "FR44732829320".into()
+        },
+        registration: if franchise {
+            String::new()
+        } else {
+            "RCS Lyon".into()
+        },
+        share_capital: if franchise {
+            String::new()
+        } else {
+            "10 000".into()
+        },
+        address_street: "12 rue de la République".into(),
+        address_postcode: "69002".into(),
+        address_city: "Lyon".into(),
+        address_country: "FR".into(),
+        contact_email: "facturation@atelier.fr".into(),
+        contact_phone: "04 78 00 00 00".into(),
+        invoice_prefix: "F".into(),
+        credit_note_prefix: "AV".into(),
+        yearly_reset: Some("on".into()),
+        payment_term_days: "30".into(),
+        late_penalty_rate: "12,15".into(),
+        bank_iban: "FR76 3000 6000 0112 3456 7890 189".into(),
+        bank_bic: "BNPAFRPP".into(),
+        ..Default::default()
+    };
+    let profile = CompanyProfile::parse(&fields.input()).expect("a valid test profile");
+    company_profile::update(ctx, company.id, &profile)
+        .await
+        .unwrap()
+}
+
+/// A client with an e-mail address, ready to be invoiced.
+pub async fn invoiceable_client(
+    ctx: &AppContext,
+    company_id: i64,
+    name: &str,
+    email: &str,
+) -> encaisse::models::_entities::clients::Model {
+    use encaisse::{domain::client::ClientAccount, services::clients, web::forms::ClientFields};
+    let fields = ClientFields {
+        legal_name: name.into(),
+        siret: "542 051 180 00066".into(),
+        vat_number: "FR59542051180".into(),
+        billing_street: "2 place Jean Millier".into(),
+        billing_postcode: "92400".into(),
+        billing_city: "Courbevoie".into(),
+        contact_name: "Léa Martin".into(),
+        contact_email: email.into(),
+        ..Default::default()
+    };
+    let account = ClientAccount::parse(&fields.input()).unwrap();
+    clients::create(ctx, company_id, &account, None)
+        .await
+        .unwrap()
+        .client
+}
+
+/// A parsed draft of `lines` lines at 20 % for a client, dated today (Paris).
+pub fn draft_for(
+    client_pid: &str,
+    lines: usize,
+    today: chrono::NaiveDate,
+) -> encaisse::domain::draft::Draft {
+    use encaisse::domain::{
+        draft::{Draft, DraftInput},
+        invoice::LineInput,
+    };
+    let input = DraftInput {
+        label: "Refonte du site".into(),
+        client: client_pid.into(),
+        lines: (0..lines)
+            .map(|i| LineInput {
+                description: format!("Prestation {}", i + 1),
+                quantity: "1,5".into(),
+                unit: "DAY".into(),
+                unit_price: "450".into(),
+                vat: "20".into(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    Draft::parse(&input, today, 30).unwrap()
+}
+
+pub fn paris_today(ctx: &AppContext) -> chrono::NaiveDate {
+    encaisse::services::issue_invoice::paris_date(encaisse::clock::of(ctx).now())
+}
+
+/// The text of a PDF, extracted by poppler's `pdftotext` (installed by bin/test), with
+/// no-break spaces made plain so that assertions read naturally.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftotext (poppler-utils) is installed by bin/test");
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&output.stdout).replace(['\u{a0}', '\u{202f}'], " ")
+}

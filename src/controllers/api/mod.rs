@@ -3,6 +3,7 @@
 //! the OpenAPI document at `/api/openapi.json`, generated from these handlers.
 
 pub mod clients;
+pub mod invoices;
 
 use axum::Json;
 use loco_rs::prelude::*;
@@ -54,6 +55,12 @@ impl Modify for BearerKey {
         clients::create,
         clients::show,
         clients::update,
+        invoices::list,
+        invoices::create,
+        invoices::show,
+        invoices::issue,
+        invoices::pdf,
+        invoices::credit_note,
     ),
     components(schemas(
         ClientFields,
@@ -61,10 +68,21 @@ impl Modify for BearerKey {
         ClientPage,
         ApiErrorBody,
         ApiErrorDetail,
-        ApiFieldError
+        ApiFieldError,
+        invoices::DraftBody,
+        invoices::LineBody,
+        invoices::AdjustmentBody,
+        invoices::InvoiceJson,
+        invoices::LineJson,
+        invoices::InvoicePage,
+        invoices::CreditNoteBody,
+        invoices::CreditLineBody
     )),
     modifiers(&BearerKey),
-    tags((name = "clients", description = "Client accounts (Comptes clients)")),
+    tags(
+        (name = "clients", description = "Client accounts (Comptes clients)"),
+        (name = "invoices", description = "Invoices and credit notes (Factures et avoirs)"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -85,4 +103,9 @@ pub fn routes() -> Routes {
         .add("/openapi.json", get(openapi_json))
         .add("/clients", get(clients::list).post(clients::create))
         .add("/clients/{id}", get(clients::show).put(clients::update))
+        .add("/invoices", get(invoices::list).post(invoices::create))
+        .add("/invoices/{id}", get(invoices::show))
+        .add("/invoices/{id}/issue", post(invoices::issue))
+        .add("/invoices/{id}/pdf", get(invoices::pdf))
+        .add("/invoices/{id}/credit-notes", post(invoices::credit_note))
 }

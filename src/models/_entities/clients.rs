@@ -49,10 +49,26 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Companies,
+    #[sea_orm(has_many = "super::invoice_templates::Entity")]
+    InvoiceTemplates,
+    #[sea_orm(has_many = "super::invoices::Entity")]
+    Invoices,
 }
 
 impl Related<super::companies::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Companies.def()
+    }
+}
+
+impl Related<super::invoice_templates::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::InvoiceTemplates.def()
+    }
+}
+
+impl Related<super::invoices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invoices.def()
     }
 }

@@ -46,6 +46,12 @@ pub enum Relation {
     CompanyLogos,
     #[sea_orm(has_many = "super::idempotency_keys::Entity")]
     IdempotencyKeys,
+    #[sea_orm(has_many = "super::invoice_templates::Entity")]
+    InvoiceTemplates,
+    #[sea_orm(has_many = "super::invoices::Entity")]
+    Invoices,
+    #[sea_orm(has_many = "super::number_series::Entity")]
+    NumberSeries,
     #[sea_orm(has_many = "super::outbox_messages::Entity")]
     OutboxMessages,
     #[sea_orm(has_many = "super::users::Entity")]
@@ -73,6 +79,24 @@ impl Related<super::company_logos::Entity> for Entity {
 impl Related<super::idempotency_keys::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::IdempotencyKeys.def()
+    }
+}
+
+impl Related<super::invoice_templates::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::InvoiceTemplates.def()
+    }
+}
+
+impl Related<super::invoices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invoices.def()
+    }
+}
+
+impl Related<super::number_series::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::NumberSeries.def()
     }
 }
 

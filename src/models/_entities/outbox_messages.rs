@@ -30,6 +30,7 @@ pub struct Model {
     pub sent_at: Option<DateTimeWithTimeZone>,
     pub transport: Option<String>,
     pub company_id: Option<i64>,
+    pub invoice_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,6 +38,8 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     Companies,
+    #[sea_orm(has_many = "super::invoices::Entity")]
+    Invoices,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
 }
@@ -51,6 +53,12 @@ impl Related<super::api_keys::Entity> for Entity {
 impl Related<super::companies::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Companies.def()
+    }
+}
+
+impl Related<super::invoices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invoices.def()
     }
 }
 

@@ -1,0 +1,693 @@
+//! Issuing: the number is taken from the series counter inside the issuing transaction, the
+//! document is frozen, and its history event and e-mail are written in that same
+//! transaction (CGI art. 242 nonies A: continuous numbering without gap). The e-mail waits
+//! ("held") until the PDF job has rendered and stored the PDF, then leaves with it.
+//!
+//! Why the PDF is rendered by a job right after the commit rather than inside the
+//! transaction: the counter row stays locked only for the few writes of the issue (so
+//! issuing stays fast), and a rendering failure can never lose a number or an invoice —
+//! the job is retried until the PDF exists, and rendering the frozen document twice gives
+//! the same bytes.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use loco_rs::app::AppContext;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{invoices as docs, ServiceError};
+use crate::{
+    domain::{
+        error::FieldErrors,
+        invoice::{check_issuable, compute, transition, Event, Status, VatContext},
+        locale::Locale,
+        money::format_cents,
+        numbering::{check_chronology, format_number, series_for, SeriesKey},
+    },
+    jobs,
+    mail::{self, OutgoingMail},
+    models::_entities::{
+        clients, companies, company_logos, document_files, invoices, number_series, users,
+    },
+    views::{
+        document::{CorrectedInvoice, DocumentKind, InvoiceDocument},
+        snapshot::{buyer, freeze, seller, Freeze},
+    },
+};
+
+/// The Paris calendar date of an instant (DOMAIN.md: days are Europe/Paris days).
+#[must_use]
+pub fn paris_date(at: DateTime<FixedOffset>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+}
+
+/// The numbers a transaction took from a series.
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    pub series: SeriesKey,
+    /// The first sequence number taken (they are consecutive).
+    pub first: i64,
+    pub last_issue_date: Option<NaiveDate>,
+}
+
+/// Takes `count` consecutive numbers of a series. This must be the first write of the
+/// transaction: on Postgres the counter row stays locked until commit, so concurrent issues
+/// queue up; on SQLite the write takes the database's write lock before anything is read.
+/// A rollback gives the numbers back: no gap.
+///
+/// # Errors
+/// Database errors.
+pub async fn take_numbers(
+    txn: &DatabaseTransaction,
+    company_id: i64,
+    kind: DocumentKind,
+    series: SeriesKey,
+    count: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<Taken, ServiceError> {
+    let insert = Query::insert()
+        .into_table(number_series::Entity)
+        .columns([
+            number_series::Column::CompanyId,
+            number_series::Column::Kind,
+            number_series::Column::Year,
+            number_series::Column::LastSequence,
+            number_series::Column::CreatedAt,
+            number_series::Column::UpdatedAt,
+        ])
+        .values_panic([
+            company_id.into(),
+            kind.as_str().into(),
+            series.year.into(),
+            0i64.into(),
+            now.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                number_series::Column::CompanyId,
+                number_series::Column::Kind,
+                number_series::Column::Year,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&insert).await?;
+    let update = Query::update()
+        .table(number_series::Entity)
+        .value(
+            number_series::Column::LastSequence,
+            Expr::col(number_series::Column::LastSequence).add(count),
+        )
+        .value(number_series::Column::UpdatedAt, now)
+        .and_where(Expr::col(number_series::Column::CompanyId).eq(company_id))
+        .and_where(Expr::col(number_series::Column::Kind).eq(kind.as_str()))
+        .and_where(Expr::col(number_series::Column::Year).eq(series.year))
+        .returning(Query::returning().columns([
+            number_series::Column::LastSequence,
+            number_series::Column::LastIssueDate,
+        ]))
+        .to_owned();
+    let row = txn
+        .query_one(&update)
+        .await?
+        .ok_or_else(|| ServiceError::Other("number series row missing".into()))?;
+    let last: i64 = row.try_get("", "last_sequence")?;
+    let last_issue_date: Option<NaiveDate> = row.try_get("", "last_issue_date")?;
+    Ok(Taken {
+        series,
+        first: last - count + 1,
+        last_issue_date,
+    })
+}
+
+/// Records the latest issue date of a series (chronology of the next numbers).
+///
+/// # Errors
+/// Database errors.
+pub async fn advance_series_date(
+    txn: &DatabaseTransaction,
+    company_id: i64,
+    kind: DocumentKind,
+    series: SeriesKey,
+    issue_date: NaiveDate,
+) -> Result<(), ServiceError> {
+    number_series::Entity::update_many()
+        .col_expr(
+            number_series::Column::LastIssueDate,
+            Expr::value(issue_date),
+        )
+        .filter(number_series::Column::CompanyId.eq(company_id))
+        .filter(number_series::Column::Kind.eq(kind.as_str()))
+        .filter(number_series::Column::Year.eq(series.year))
+        .filter(
+            sea_orm::Condition::any()
+                .add(number_series::Column::LastIssueDate.is_null())
+                .add(number_series::Column::LastIssueDate.lt(issue_date)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a file once, by content (logos copied into documents, PDFs, attachments).
+///
+/// # Errors
+/// Database errors.
+pub async fn store_file<C: ConnectionTrait>(
+    db: &C,
+    content_type: &str,
+    bytes: &[u8],
+    now: DateTime<FixedOffset>,
+) -> Result<document_files::Model, ServiceError> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    if let Some(existing) = document_files::Entity::find()
+        .filter(document_files::Column::Sha256.eq(sha.as_str()))
+        .one(db)
+        .await?
+    {
+        return Ok(existing);
+    }
+    Ok(document_files::ActiveModel {
+        sha256: Set(sha),
+        content_type: Set(content_type.to_string()),
+        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        content: Set(bytes.to_vec()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The VAT situation of a sale from this seller to this client.
+#[must_use]
+pub fn vat_context(company: &companies::Model, client: &clients::Model) -> VatContext {
+    let country = crate::domain::address::Country::parse(&client.billing_country)
+        .unwrap_or(crate::domain::address::Country::FRANCE);
+    VatContext {
+        seller_franchise: company.vat_regime
+            == crate::domain::company::VatRegime::Franchise.as_str(),
+        buyer_other_eu: country.is_eu() && country != crate::domain::address::Country::FRANCE,
+        buyer_outside_eu: !country.is_eu(),
+        buyer_vat_registered: client.vat_number.is_some(),
+    }
+}
+
+/// The e-mail text of a document, with its placeholders filled in.
+#[must_use]
+pub fn fill_placeholders(text: &str, document: &InvoiceDocument, locale: Locale) -> String {
+    text.replace("[numero]", document.number.as_deref().unwrap_or("—"))
+        .replace(
+            "[montant]",
+            &format_cents(document.totals.total_cents, locale),
+        )
+        .replace(
+            "[echeance]",
+            &document.due_date.format("%d/%m/%Y").to_string(),
+        )
+        .replace("[client]", &document.buyer.legal_name)
+        .replace("[entreprise]", &document.seller.legal_name)
+}
+
+/// The default subject and body proposed at step 3 of the wizard.
+#[must_use]
+pub fn default_email(kind: DocumentKind, locale: Locale) -> (String, String) {
+    let prefix = match kind {
+        DocumentKind::Invoice => "invoice",
+        DocumentKind::CreditNote => "credit-note",
+    };
+    (
+        crate::i18n::tr(locale, &format!("{prefix}-mail-subject-default")),
+        crate::i18n::tr(locale, &format!("{prefix}-mail-body-default")),
+    )
+}
+
+/// Writes the document's e-mail to the outbox, held until its PDF exists.
+///
+/// # Errors
+/// Template or database errors.
+pub async fn write_document_mail<C: ConnectionTrait>(
+    db: &C,
+    invoice: &invoices::Model,
+    document: &InvoiceDocument,
+    to: (&str, Option<&str>),
+    subject_template: &str,
+    body_template: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<crate::models::_entities::outbox_messages::Model, ServiceError> {
+    let locale = Locale::Fr;
+    let subject = fill_placeholders(subject_template, document, locale);
+    let body = fill_placeholders(body_template, document, locale);
+    let message = mail::write_to_outbox(
+        db,
+        now,
+        OutgoingMail {
+            template: "document",
+            locale,
+            to_address: to.0.to_string(),
+            to_name: to.1.map(str::to_string),
+            company_id: Some(invoice.company_id),
+            context: json!({
+                "subject": subject,
+                "paragraphs": body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+                "body": body,
+                "company": document.seller.legal_name,
+            }),
+            attachments: vec![],
+        },
+    )
+    .await?;
+    // Held until the PDF job attaches the document and releases it.
+    let mut active = message.into_active_model();
+    active.status = Set(crate::domain::outbox::Status::Held.as_str().to_string());
+    active.invoice_id = Set(Some(invoice.id));
+    Ok(active.update(db).await?)
+}
+
+/// What issuing did.
+#[derive(Debug)]
+pub struct Issued {
+    pub invoice: invoices::Model,
+    /// The document was already issued (a double submit): nothing was done again.
+    pub already: bool,
+}
+
+/// Loads what a document needs to be frozen, or refuses with the reason.
+async fn seller_and_client(
+    ctx: &AppContext,
+    invoice: &invoices::Model,
+) -> Result<
+    (
+        companies::Model,
+        clients::Model,
+        Option<company_logos::Model>,
+    ),
+    ServiceError,
+> {
+    let company = companies::Entity::find_by_id(invoice.company_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let client = clients::Entity::find_by_id(invoice.client_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let logo = super::company_profile::logo(ctx, company.id).await?;
+    Ok((company, client, logo))
+}
+
+/// Issues a draft: number, frozen document, history, e-mail to the client (held for the
+/// PDF), then the PDF job.
+///
+/// # Errors
+/// `NotFound`; `Refused` (`company-profile-incomplete`, `client-email-required`,
+/// `issue-date-before-last`, `issue-date-in-future`, `invoice-cancelled`, `invoice-changed`);
+/// `Invalid` (lines, VAT treatments).
+pub async fn issue(
+    ctx: &AppContext,
+    company_id: i64,
+    user: Option<&users::Model>,
+    pid: &str,
+) -> Result<Issued, ServiceError> {
+    let draft = docs::find(&ctx.db, company_id, pid).await?;
+    match docs::status_of(&draft) {
+        Status::Draft => {}
+        Status::Cancelled => return Err(ServiceError::Refused("invoice-cancelled")),
+        // Issued already (the button pressed twice): the first issue stands.
+        _ => {
+            return Ok(Issued {
+                invoice: draft,
+                already: true,
+            })
+        }
+    }
+    let (company, client, logo) = seller_and_client(ctx, &draft).await?;
+    let Some(seller_block) = seller(&company, logo.as_ref().map(|l| l.sha256.clone())) else {
+        return Err(ServiceError::Refused("company-profile-incomplete"));
+    };
+    let Some(client_email) = client.contact_email.clone() else {
+        return Err(ServiceError::Refused("client-email-required"));
+    };
+    let (lines, adjustments) = docs::content(&ctx.db, draft.id).await?;
+    let computed = compute(&lines, &adjustments);
+    check_issuable(&computed, &vat_context(&company, &client))?;
+    let kind = docs::kind_of(&draft);
+    let corrects = match draft.corrected_invoice_id {
+        Some(id) => invoices::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .and_then(|i| {
+                i.number.map(|number| CorrectedInvoice {
+                    number,
+                    issue_date: i.issue_date,
+                })
+            }),
+        None => None,
+    };
+
+    let now = crate::clock::of(ctx).now();
+    let today = paris_date(now);
+    let series = series_for(draft.issue_date, company.numbering_yearly_reset);
+    let txn = ctx.db.begin().await?;
+    let taken = take_numbers(&txn, company_id, kind, series, 1, now).await?;
+    check_chronology(draft.issue_date, taken.last_issue_date, today)
+        .map_err(ServiceError::Refused)?;
+    // Re-read inside the lock: a concurrent edit or issue of this draft wins.
+    let current = invoices::Entity::find_by_id(draft.id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if current.status != Status::Draft.as_str() {
+        drop(txn);
+        return Ok(Issued {
+            invoice: docs::find(&ctx.db, company_id, pid).await?,
+            already: true,
+        });
+    }
+    if current.updated_at != draft.updated_at {
+        return Err(ServiceError::Refused("invoice-changed"));
+    }
+    if kind == DocumentKind::CreditNote {
+        settle_corrected_invoice(&txn, &current, &computed, user.map(|u| u.id), now).await?;
+    }
+    let prefix = match kind {
+        DocumentKind::Invoice => &company.invoice_prefix,
+        DocumentKind::CreditNote => &company.credit_note_prefix,
+    };
+    let number = format_number(prefix, taken.series, taken.first);
+    if let Some(logo) = &logo {
+        store_file(&txn, &logo.content_type, &logo.content, now).await?;
+    }
+    let document = freeze(Freeze {
+        kind,
+        number: Some(number.clone()),
+        test_mode: false,
+        invoice: &current,
+        seller: seller_block,
+        buyer: buyer(&client),
+        lines: &lines,
+        computed: &computed,
+        company: &company,
+        corrects,
+        issued_at: Some(now),
+    });
+    let document_json =
+        serde_json::to_string(&document).map_err(|e| ServiceError::Other(e.to_string()))?;
+    let next = transition(Status::Draft, Event::Issue)
+        .map_err(ServiceError::Refused)?
+        .unwrap_or(Status::Issued);
+    let mut active = current.clone().into_active_model();
+    active.status = Set(next.as_str().to_string());
+    active.number = Set(Some(number.clone()));
+    active.series_year = Set(Some(taken.series.year));
+    active.sequence = Set(Some(taken.first));
+    active.lines_cents = Set(computed.totals.lines_cents);
+    active.allowances_cents = Set(computed.totals.allowances_cents);
+    active.charges_cents = Set(computed.totals.charges_cents);
+    active.net_cents = Set(computed.totals.net_cents);
+    active.vat_cents = Set(computed.totals.vat_cents);
+    active.total_cents = Set(computed.totals.total_cents);
+    active.document_json = Set(Some(document_json));
+    active.issued_at = Set(Some(now));
+    active.issued_by = Set(user.map(|u| u.id));
+    active.updated_at = Set(now);
+    let issued = active.update(&txn).await?;
+    advance_series_date(&txn, company_id, kind, taken.series, draft.issue_date).await?;
+    docs::record_event(
+        &txn,
+        issued.id,
+        "issued",
+        Some(number.clone()),
+        user.map(|u| u.id),
+        now,
+    )
+    .await?;
+    if let Some(corrected) = issued.corrected_invoice_id {
+        docs::record_event(
+            &txn,
+            corrected,
+            "credit_note",
+            Some(number),
+            user.map(|u| u.id),
+            now,
+        )
+        .await?;
+    }
+    let (default_subject, default_body) = default_email(kind, Locale::Fr);
+    let message = write_document_mail(
+        &txn,
+        &issued,
+        &document,
+        (&client_email, client.contact_name.as_deref()),
+        current.email_subject.as_deref().unwrap_or(&default_subject),
+        current.email_body.as_deref().unwrap_or(&default_body),
+        now,
+    )
+    .await?;
+    docs::record_event(
+        &txn,
+        issued.id,
+        "sent",
+        Some(message.to_address.clone()),
+        user.map(|u| u.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    jobs::enqueue_render(ctx, issued.id).await;
+    Ok(Issued {
+        invoice: issued,
+        already: false,
+    })
+}
+
+/// Checks a credit note against what its invoice still allows, under the series lock (so
+/// two concurrent credit notes cannot both pass), and cancels the invoice when the credit
+/// note is its cancellation or credits everything that remained.
+async fn settle_corrected_invoice(
+    txn: &DatabaseTransaction,
+    credit_note: &invoices::Model,
+    computed: &crate::domain::invoice::Computed,
+    user_id: Option<i64>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), ServiceError> {
+    use crate::domain::credit_note::{check_credit, creditable_remainder};
+    let invoice_id = credit_note
+        .corrected_invoice_id
+        .ok_or_else(|| ServiceError::Other("credit note without invoice".into()))?;
+    let invoice = invoices::Entity::find_by_id(invoice_id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let status = docs::status_of(&invoice);
+    transition(status, Event::Cancel).map_err(ServiceError::Refused)?;
+    let (lines, adjustments) = docs::content(txn, invoice.id).await?;
+    let invoiced = compute(&lines, &adjustments);
+    let mut earlier = Vec::new();
+    for note in docs::credit_notes_of(txn, invoice.id).await? {
+        let (l, a) = docs::content(txn, note.id).await?;
+        earlier.push(compute(&l, &a));
+    }
+    check_credit(computed, &invoiced, &earlier).map_err(ServiceError::Refused)?;
+    let mut totals: Vec<i64> = earlier.iter().map(|c| c.totals.total_cents).collect();
+    totals.push(computed.totals.total_cents);
+    let remainder = creditable_remainder(invoiced.totals.total_cents, &totals);
+    if credit_note.cancels_invoice || remainder == 0 {
+        let cancelled = transition(status, Event::Cancel)
+            .map_err(ServiceError::Refused)?
+            .unwrap_or(Status::Cancelled);
+        invoices::Entity::update_many()
+            .col_expr(invoices::Column::Status, Expr::value(cancelled.as_str()))
+            .col_expr(invoices::Column::UpdatedAt, Expr::value(now))
+            .filter(invoices::Column::Id.eq(invoice.id))
+            .filter(invoices::Column::Status.eq(status.as_str()))
+            .exec(txn)
+            .await?;
+        docs::record_event(txn, invoice.id, "cancelled", None, user_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Field errors of a document that cannot be issued, for the API and the wizard.
+#[must_use]
+pub fn issue_errors(error: &ServiceError) -> Option<&FieldErrors> {
+    match error {
+        ServiceError::Invalid(errors) => Some(errors),
+        _ => None,
+    }
+}
+
+/// A draft as it would print now: no number, the current profile and client. `Err` says
+/// why it cannot be frozen yet.
+///
+/// # Errors
+/// Database errors.
+pub async fn draft_document(
+    ctx: &AppContext,
+    invoice: &invoices::Model,
+    test_mode: bool,
+) -> Result<Result<InvoiceDocument, &'static str>, ServiceError> {
+    let (company, client, logo) = seller_and_client(ctx, invoice).await?;
+    let Some(seller_block) = seller(&company, logo.as_ref().map(|l| l.sha256.clone())) else {
+        return Ok(Err("company-profile-incomplete"));
+    };
+    let (lines, adjustments) = docs::content(&ctx.db, invoice.id).await?;
+    let computed = compute(&lines, &adjustments);
+    if let Some(logo) = &logo {
+        // The renderer finds logos by content hash.
+        store_file(
+            &ctx.db,
+            &logo.content_type,
+            &logo.content,
+            crate::clock::of(ctx).now(),
+        )
+        .await?;
+    }
+    Ok(Ok(freeze(Freeze {
+        kind: docs::kind_of(invoice),
+        number: None,
+        test_mode,
+        invoice,
+        seller: seller_block,
+        buyer: buyer(&client),
+        lines: &lines,
+        computed: &computed,
+        company: &company,
+        corrects: None,
+        issued_at: None,
+    })))
+}
+
+/// What would stop this draft from being issued, checked before the seller presses
+/// "Envoyer" (the issue checks again inside its transaction).
+///
+/// # Errors
+/// Database errors.
+pub async fn check_draft(
+    ctx: &AppContext,
+    invoice: &invoices::Model,
+) -> Result<Result<(), &'static str>, ServiceError> {
+    let (company, client, _) = seller_and_client(ctx, invoice).await?;
+    if seller(&company, None).is_none() {
+        return Ok(Err("company-profile-incomplete"));
+    }
+    if client.contact_email.is_none() {
+        return Ok(Err("client-email-required"));
+    }
+    let (lines, adjustments) = docs::content(&ctx.db, invoice.id).await?;
+    if let Err(errors) = check_issuable(
+        &compute(&lines, &adjustments),
+        &vat_context(&company, &client),
+    ) {
+        return Ok(Err(errors.0.first().map_or("invoice-invalid", |e| e.code)));
+    }
+    Ok(Ok(()))
+}
+
+/// Test mode (from Pagero's Test/Cert send modes): the draft's PDF, watermarked
+/// "TEST — sans valeur légale" and never numbered, is sent to the seller only.
+///
+/// # Errors
+/// `Refused` when the draft cannot be printed yet; database or rendering errors.
+pub async fn send_test(
+    ctx: &AppContext,
+    company_id: i64,
+    user: &users::Model,
+    pid: &str,
+) -> Result<(), ServiceError> {
+    let invoice = docs::find(&ctx.db, company_id, pid).await?;
+    transition(docs::status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
+    let document = draft_document(ctx, &invoice, true)
+        .await?
+        .map_err(ServiceError::Refused)?;
+    let pdf = super::render_document::render_bytes(ctx, &document).await?;
+    let mut attachments = vec![mail::Attachment {
+        filename: format!("TEST-{}.pdf", document.title_fr()),
+        content_type: "application/pdf".into(),
+        content: pdf,
+    }];
+    for (filename, file) in super::attachments::files_of(&ctx.db, invoice.id).await? {
+        attachments.push(mail::Attachment {
+            filename,
+            content_type: file.content_type,
+            content: file.content,
+        });
+    }
+    let (default_subject, default_body) = default_email(document.kind, Locale::Fr);
+    let subject = fill_placeholders(
+        invoice.email_subject.as_deref().unwrap_or(&default_subject),
+        &document,
+        Locale::Fr,
+    );
+    let body = fill_placeholders(
+        invoice.email_body.as_deref().unwrap_or(&default_body),
+        &document,
+        Locale::Fr,
+    );
+    let now = crate::clock::of(ctx).now();
+    let txn = ctx.db.begin().await?;
+    let message = mail::write_to_outbox(
+        &txn,
+        now,
+        OutgoingMail {
+            template: "document",
+            locale: Locale::Fr,
+            to_address: user.email.clone(),
+            to_name: Some(user.name.clone()),
+            company_id: Some(company_id),
+            context: json!({
+                "subject": format!("[TEST] {subject}"),
+                "paragraphs": body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+                "body": body,
+                "company": document.seller.legal_name,
+            }),
+            attachments,
+        },
+    )
+    .await?;
+    docs::record_event(
+        &txn,
+        invoice.id,
+        "test_sent",
+        Some(user.email.clone()),
+        Some(user.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    jobs::enqueue_mail(ctx, message.id).await;
+    Ok(())
+}
+
+/// The number the next document of this series would get (shown in previews, never
+/// reserved: the real number is taken at issue).
+///
+/// # Errors
+/// Database errors.
+pub async fn expected_number(
+    ctx: &AppContext,
+    company: &companies::Model,
+    kind: DocumentKind,
+    issue_date: NaiveDate,
+) -> Result<String, ServiceError> {
+    let series = series_for(issue_date, company.numbering_yearly_reset);
+    let last = number_series::Entity::find()
+        .filter(number_series::Column::CompanyId.eq(company.id))
+        .filter(number_series::Column::Kind.eq(kind.as_str()))
+        .filter(number_series::Column::Year.eq(series.year))
+        .one(&ctx.db)
+        .await?
+        .map_or(0, |s| s.last_sequence);
+    let prefix = match kind {
+        DocumentKind::Invoice => &company.invoice_prefix,
+        DocumentKind::CreditNote => &company.credit_note_prefix,
+    };
+    Ok(format_number(prefix, series, last + 1))
+}
