@@ -412,7 +412,17 @@ impl MigrationTrait for Migration {
 
         let db = m.get_connection();
         let statements = match m.get_database_backend() {
-            sea_orm::DatabaseBackend::Postgres => postgres_triggers(),
+            sea_orm::DatabaseBackend::Postgres => {
+                let mut statements = postgres_triggers();
+                // PDFs are compressed already: Postgres' default TOAST compression (pglz)
+                // would spend milliseconds per file for nothing.
+                for table in ["document_files", "outbox_attachments"] {
+                    statements.push(format!(
+                        "ALTER TABLE {table} ALTER COLUMN content SET STORAGE EXTERNAL"
+                    ));
+                }
+                statements
+            }
             _ => sqlite_triggers(),
         };
         for statement in statements {

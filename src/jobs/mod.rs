@@ -33,6 +33,10 @@ pub enum Job {
     DeliverMail {
         outbox_id: i64,
     },
+    /// The same for many messages (released together after a batch of PDFs).
+    DeliverMails {
+        outbox_ids: Vec<i64>,
+    },
     /// Render and store the PDF of an issued document, then release its e-mails.
     RenderDocument {
         invoice_id: i64,
@@ -158,6 +162,15 @@ pub async fn enqueue_render(ctx: &AppContext, invoice_id: i64) {
     push(ctx, Job::RenderDocument { invoice_id }).await;
 }
 
+/// Queues the delivery of many outbox messages in one job.
+pub async fn enqueue_mails(ctx: &AppContext, outbox_ids: Vec<i64>) {
+    match outbox_ids.as_slice() {
+        [] => {}
+        [one] => push(ctx, Job::DeliverMail { outbox_id: *one }).await,
+        _ => push(ctx, Job::DeliverMails { outbox_ids }).await,
+    }
+}
+
 /// Queues the rendering of many documents in one job.
 pub async fn enqueue_render_many(ctx: &AppContext, invoice_ids: Vec<i64>) {
     if !invoice_ids.is_empty() {
@@ -171,6 +184,16 @@ async fn run_job(job: Job, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
             .await
             .map(|_| ())
             .map_err(|e| format!("deliver mail {outbox_id}: {e:?}").into()),
+        Job::DeliverMails { outbox_ids } => {
+            // Each message is claimed on its own: one failure is retried with backoff
+            // without holding back the others.
+            for outbox_id in outbox_ids {
+                deliver_mail::deliver(&ctx, outbox_id)
+                    .await
+                    .map_err(|e| format!("deliver mail {outbox_id}: {e:?}"))?;
+            }
+            Ok(())
+        }
         Job::RenderDocument { invoice_id } => render_document::render(&ctx, invoice_id)
             .await
             .map(|_| ())

@@ -165,25 +165,76 @@ pub async fn store_file<C: ConnectionTrait>(
     bytes: &[u8],
     now: DateTime<FixedOffset>,
 ) -> Result<document_files::Model, ServiceError> {
-    let sha = hex::encode(Sha256::digest(bytes));
-    if let Some(existing) = document_files::Entity::find()
-        .filter(document_files::Column::Sha256.eq(sha.as_str()))
-        .one(db)
+    let sha = store_files(db, content_type, &[bytes], now)
         .await?
-    {
-        return Ok(existing);
+        .pop()
+        .ok_or_else(|| ServiceError::Other("stored file missing".into()))?;
+    Ok(sha)
+}
+
+/// Stores files once each, by content, with multi-row inserts, and returns them in order.
+/// The insert comes first: as the first statement of a SQLite transaction it takes the
+/// write lock at once (a transaction that reads first and writes later can fail with
+/// "database is locked" when another writer got in between). Several files per statement
+/// also keep Postgres round trips (and their TCP delays) down.
+///
+/// # Errors
+/// Database errors.
+pub async fn store_files<C: ConnectionTrait>(
+    db: &C,
+    content_type: &str,
+    files: &[&[u8]],
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<document_files::Model>, ServiceError> {
+    /// Files per INSERT: a few megabytes per statement.
+    const PER_INSERT: usize = 50;
+    let shas: Vec<String> = files
+        .iter()
+        .map(|b| hex::encode(Sha256::digest(b)))
+        .collect();
+    for (chunk, chunk_shas) in files.chunks(PER_INSERT).zip(shas.chunks(PER_INSERT)) {
+        let mut insert = Query::insert();
+        insert.into_table(document_files::Entity).columns([
+            document_files::Column::Sha256,
+            document_files::Column::ContentType,
+            document_files::Column::Size,
+            document_files::Column::Content,
+            document_files::Column::CreatedAt,
+            document_files::Column::UpdatedAt,
+        ]);
+        for (bytes, sha) in chunk.iter().zip(chunk_shas) {
+            insert.values_panic([
+                sha.clone().into(),
+                content_type.into(),
+                i64::try_from(bytes.len()).unwrap_or(i64::MAX).into(),
+                bytes.to_vec().into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        insert.on_conflict(
+            OnConflict::column(document_files::Column::Sha256)
+                .do_nothing()
+                .to_owned(),
+        );
+        db.execute(&insert).await?;
     }
-    Ok(document_files::ActiveModel {
-        sha256: Set(sha),
-        content_type: Set(content_type.to_string()),
-        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        content: Set(bytes.to_vec()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    let stored: std::collections::HashMap<String, document_files::Model> =
+        document_files::Entity::find()
+            .filter(document_files::Column::Sha256.is_in(shas.iter().cloned()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| (f.sha256.clone(), f))
+            .collect();
+    shas.iter()
+        .map(|sha| {
+            stored
+                .get(sha)
+                .cloned()
+                .ok_or_else(|| ServiceError::Other("stored file missing".into()))
+        })
+        .collect()
 }
 
 /// The VAT situation of a sale from this seller to this client.

@@ -5,16 +5,18 @@
 
 use loco_rs::app::AppContext;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
-use super::{issue_invoice::store_file, ServiceError};
+use super::{issue_invoice::store_files, ServiceError};
 use crate::{
     documents::pdf::render_pdf,
     domain::{invoice::Status, outbox},
     jobs,
-    models::_entities::{document_files, invoices, outbox_attachments, outbox_messages},
+    models::_entities::{
+        document_files, invoice_events, invoices, outbox_attachments, outbox_messages,
+    },
     views::document::InvoiceDocument,
 };
 
@@ -80,73 +82,33 @@ pub async fn render_bytes(
 /// # Errors
 /// Database or rendering errors (the job is retried).
 pub async fn render(ctx: &AppContext, invoice_id: i64) -> Result<Rendered, ServiceError> {
-    let Some(invoice) = invoices::Entity::find_by_id(invoice_id)
-        .one(&ctx.db)
-        .await?
-    else {
-        return Ok(Rendered::NotIssued);
-    };
-    if invoice.status == Status::Draft.as_str() {
-        return Ok(Rendered::NotIssued);
-    }
-    let Some(document) = frozen(&invoice)? else {
-        return Ok(Rendered::NotIssued);
-    };
-    let now = crate::clock::of(ctx).now();
-    let (file, outcome) = match invoice.pdf_file_id {
-        Some(file_id) => (
-            document_files::Entity::find_by_id(file_id)
-                .one(&ctx.db)
-                .await?
-                .ok_or_else(|| ServiceError::Other("stored PDF missing".into()))?,
-            Rendered::Already,
-        ),
-        None => {
-            let bytes = render_bytes(ctx, &document).await?;
-            let txn = ctx.db.begin().await?;
-            let file = store_file(&txn, "application/pdf", &bytes, now).await?;
-            // Only the first render is kept: a concurrent twin's identical bytes are dropped.
-            invoices::Entity::update_many()
-                .col_expr(invoices::Column::PdfFileId, Expr::value(file.id))
-                .filter(invoices::Column::Id.eq(invoice.id))
-                .filter(invoices::Column::PdfFileId.is_null())
-                .exec(&txn)
-                .await?;
-            super::invoices::record_event(
-                &txn,
-                invoice.id,
-                "pdf_stored",
-                Some(file.sha256.clone()),
-                None,
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            (file, Rendered::Now)
-        }
-    };
-    release_held_mail(ctx, &invoice, &document, &file).await?;
-    Ok(outcome)
+    let outcome = render_chunk(ctx, &[invoice_id]).await?;
+    Ok(if outcome.rendered > 0 {
+        Rendered::Now
+    } else if outcome.issued > 0 {
+        Rendered::Already
+    } else {
+        Rendered::NotIssued
+    })
 }
 
-/// Renders many documents, each independently: one failure does not stop the others (the
-/// minute sweep retries what is missing).
+/// How many documents per transaction: large enough to share the round trips, small enough
+/// to keep memory and lock time short.
+const CHUNK: usize = 200;
+
+/// Renders many documents (a billing run, an import) in chunks: PDFs rendered on every
+/// core, stored and linked with multi-row writes, held e-mails released together.
 ///
 /// # Errors
-/// The first error met, after every document was tried.
+/// The first error met, after every chunk was tried (the sweep retries what is missing).
 pub async fn render_many(ctx: &AppContext, invoice_ids: &[i64]) -> Result<usize, ServiceError> {
     let mut rendered = 0;
     let mut first_error = None;
-    for id in invoice_ids {
-        match render(ctx, *id).await {
-            Ok(Rendered::Now) => rendered += 1,
-            Ok(_) => {}
+    for chunk in invoice_ids.chunks(CHUNK) {
+        match render_chunk(ctx, chunk).await {
+            Ok(outcome) => rendered += outcome.rendered,
             Err(error) => {
-                tracing::warn!(
-                    invoice_id = id,
-                    ?error,
-                    "could not render a document; it will be retried"
-                );
+                tracing::warn!(?error, "could not render documents; they will be retried");
                 first_error.get_or_insert(error);
             }
         }
@@ -154,72 +116,215 @@ pub async fn render_many(ctx: &AppContext, invoice_ids: &[i64]) -> Result<usize,
     first_error.map_or(Ok(rendered), Err)
 }
 
-/// Attaches the PDF (and the document's own attachments) to the e-mails waiting for it and
-/// lets them go.
-async fn release_held_mail(
-    ctx: &AppContext,
-    invoice: &invoices::Model,
-    document: &InvoiceDocument,
-    pdf: &document_files::Model,
-) -> Result<(), ServiceError> {
-    let held: Vec<i64> = outbox_messages::Entity::find()
-        .select_only()
-        .column(outbox_messages::Column::Id)
-        .filter(outbox_messages::Column::InvoiceId.eq(invoice.id))
-        .filter(outbox_messages::Column::Status.eq(outbox::Status::Held.as_str()))
-        .into_tuple()
+struct ChunkOutcome {
+    rendered: usize,
+    issued: usize,
+}
+
+/// Renders the PDFs of `documents` on every core.
+async fn render_all(
+    documents: Vec<(i64, InvoiceDocument)>,
+    logos: std::collections::HashMap<String, Vec<u8>>,
+) -> Result<Vec<(i64, Vec<u8>)>, ServiceError> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_worker = documents.len().div_ceil(workers).max(1);
+    let logos = std::sync::Arc::new(logos);
+    let mut tasks = Vec::new();
+    let mut documents = documents;
+    while !documents.is_empty() {
+        let part: Vec<(i64, InvoiceDocument)> =
+            documents.drain(..per_worker.min(documents.len())).collect();
+        let logos = logos.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter()
+                .map(|(id, document)| {
+                    let logo = document
+                        .seller
+                        .logo_sha256
+                        .as_ref()
+                        .and_then(|sha| logos.get(sha));
+                    render_pdf(&document, logo.map(Vec::as_slice))
+                        .map(|bytes| (id, bytes))
+                        .map_err(|e| ServiceError::Other(format!("render {id}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        }));
+    }
+    let mut rendered = Vec::new();
+    for task in tasks {
+        rendered.extend(
+            task.await
+                .map_err(|e| ServiceError::Other(format!("render task: {e}")))??,
+        );
+    }
+    Ok(rendered)
+}
+
+async fn render_chunk(ctx: &AppContext, invoice_ids: &[i64]) -> Result<ChunkOutcome, ServiceError> {
+    let issued = invoices::Entity::find()
+        .filter(invoices::Column::Id.is_in(invoice_ids.iter().copied()))
+        .filter(invoices::Column::Status.ne(Status::Draft.as_str()))
         .all(&ctx.db)
         .await?;
-    if held.is_empty() {
-        return Ok(());
+    let mut documents = Vec::new();
+    for invoice in issued.iter().filter(|i| i.pdf_file_id.is_none()) {
+        if let Some(document) = frozen(invoice)? {
+            documents.push((invoice.id, document));
+        }
     }
-    let extra = super::attachments::files_of(&ctx.db, invoice.id).await?;
+    let shas: Vec<String> = documents
+        .iter()
+        .filter_map(|(_, d)| d.seller.logo_sha256.clone())
+        .collect();
+    let logos: std::collections::HashMap<String, Vec<u8>> = if shas.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        document_files::Entity::find()
+            .filter(document_files::Column::Sha256.is_in(shas))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|f| (f.sha256, f.content))
+            .collect()
+    };
+    let rendered = render_all(documents, logos).await?;
     let now = crate::clock::of(ctx).now();
-    for message_id in held {
+    if !rendered.is_empty() {
         let txn = ctx.db.begin().await?;
-        // Claim the held message; a concurrent job releasing it too finds nothing to do.
-        let claimed = outbox_messages::Entity::update_many()
-            .col_expr(
-                outbox_messages::Column::Status,
-                Expr::value(outbox::Status::Pending.as_str()),
-            )
-            .col_expr(outbox_messages::Column::NextAttemptAt, Expr::value(now))
-            .col_expr(outbox_messages::Column::UpdatedAt, Expr::value(now))
-            .filter(outbox_messages::Column::Id.eq(message_id))
-            .filter(outbox_messages::Column::Status.eq(outbox::Status::Held.as_str()))
+        let mut events = Vec::with_capacity(rendered.len());
+        let contents: Vec<&[u8]> = rendered.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+        let files = store_files(&txn, "application/pdf", &contents, now).await?;
+        for ((invoice_id, _), file) in rendered.iter().zip(files) {
+            // Only the first render is kept: a concurrent twin's identical bytes are dropped.
+            invoices::Entity::update_many()
+                .col_expr(invoices::Column::PdfFileId, Expr::value(file.id))
+                .filter(invoices::Column::Id.eq(*invoice_id))
+                .filter(invoices::Column::PdfFileId.is_null())
+                .exec(&txn)
+                .await?;
+            events.push(invoice_events::ActiveModel {
+                invoice_id: Set(*invoice_id),
+                kind: Set("pdf_stored".into()),
+                detail: Set(Some(file.sha256)),
+                user_id: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+        invoice_events::Entity::insert_many(events)
             .exec(&txn)
             .await?;
-        if claimed.rows_affected != 1 {
-            continue;
-        }
+        txn.commit().await?;
+    }
+    let ids: Vec<i64> = issued.iter().map(|i| i.id).collect();
+    release_held_mail(ctx, &ids).await?;
+    Ok(ChunkOutcome {
+        rendered: rendered.len(),
+        issued: issued.len(),
+    })
+}
+
+/// Attaches each document's PDF (and its own attachments) to the e-mails waiting for it
+/// and lets them go.
+async fn release_held_mail(ctx: &AppContext, invoice_ids: &[i64]) -> Result<(), ServiceError> {
+    let now = crate::clock::of(ctx).now();
+    let txn = ctx.db.begin().await?;
+    // Claim the held messages first (a write, and a concurrent job releasing them too then
+    // finds nothing to do).
+    let claim = Query::update()
+        .table(outbox_messages::Entity)
+        .value(
+            outbox_messages::Column::Status,
+            outbox::Status::Pending.as_str(),
+        )
+        .value(outbox_messages::Column::NextAttemptAt, now)
+        .value(outbox_messages::Column::UpdatedAt, now)
+        .and_where(Expr::col(outbox_messages::Column::InvoiceId).is_in(invoice_ids.iter().copied()))
+        .and_where(Expr::col(outbox_messages::Column::Status).eq(outbox::Status::Held.as_str()))
+        .and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(invoices::Entity)
+                .and_where(
+                    Expr::col((invoices::Entity, invoices::Column::Id))
+                        .equals((outbox_messages::Entity, outbox_messages::Column::InvoiceId)),
+                )
+                .and_where(Expr::col((invoices::Entity, invoices::Column::PdfFileId)).is_not_null())
+                .to_owned(),
+        ))
+        .returning(Query::returning().columns([
+            outbox_messages::Column::Id,
+            outbox_messages::Column::InvoiceId,
+        ]))
+        .to_owned();
+    let claimed: Vec<(i64, i64)> = txn
+        .query_all(&claim)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "invoice_id")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    let mut with_pdf: Vec<i64> = claimed.iter().map(|(_, invoice)| *invoice).collect();
+    with_pdf.sort_unstable();
+    with_pdf.dedup();
+    let documents: std::collections::HashMap<i64, (InvoiceDocument, document_files::Model)> =
+        invoices::Entity::find()
+            .filter(invoices::Column::Id.is_in(with_pdf.clone()))
+            .find_also_related(document_files::Entity)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter_map(|(invoice, file)| Some((invoice.id, (frozen(&invoice).ok()??, file?))))
+            .collect();
+    let mut extras: std::collections::HashMap<i64, Vec<(String, document_files::Model)>> =
+        std::collections::HashMap::new();
+    for invoice_id in &with_pdf {
+        extras.insert(
+            *invoice_id,
+            super::attachments::files_of(&txn, *invoice_id).await?,
+        );
+    }
+    let mut rows = Vec::new();
+    for (message_id, invoice_id) in &claimed {
+        let Some((document, pdf)) = documents.get(invoice_id) else {
+            return Err(ServiceError::Other(format!(
+                "PDF of document {invoice_id} missing"
+            )));
+        };
         let mut parts = vec![(
             pdf_filename(document),
             pdf.content_type.clone(),
             pdf.content.clone(),
         )];
-        parts.extend(extra.iter().map(|(name, file)| {
-            (
+        for (name, file) in extras.get(invoice_id).into_iter().flatten() {
+            parts.push((
                 name.clone(),
                 file.content_type.clone(),
                 file.content.clone(),
-            )
-        }));
+            ));
+        }
         for (filename, content_type, content) in parts {
-            outbox_attachments::ActiveModel {
-                message_id: Set(message_id),
+            rows.push(outbox_attachments::ActiveModel {
+                message_id: Set(*message_id),
                 filename: Set(filename),
                 content_type: Set(content_type),
                 content: Set(content),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            });
         }
-        txn.commit().await?;
-        jobs::enqueue_mail(ctx, message_id).await;
     }
+    for chunk in rows.chunks(100) {
+        outbox_attachments::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    jobs::enqueue_mails(ctx, claimed.into_iter().map(|(id, _)| id).collect()).await;
     Ok(())
 }
 
