@@ -39,12 +39,26 @@ const FROZEN_COLUMNS: &[&str] = &[
     "document_json",
     "corrected_invoice_id",
     "cancels_invoice",
+    "company_id",
+    "label",
+    "currency",
+    "delivery_date",
+    "period_start",
+    "period_end",
+    "operation",
+    "notes",
+    "payment_term_days",
+    "lines_cents",
+    "allowances_cents",
+    "charges_cents",
 ];
 
 fn sqlite_triggers() -> Vec<String> {
     let changed: Vec<String> = FROZEN_COLUMNS
         .iter()
         .map(|c| format!("NEW.{c} IS NOT OLD.{c}"))
+        // Nor may an issued document go back to being a draft (which would reopen it).
+        .chain(std::iter::once("NEW.status = 'draft'".to_string()))
         .collect();
     let mut statements = vec![
         format!(
@@ -79,6 +93,7 @@ fn postgres_triggers() -> Vec<String> {
     let changed: Vec<String> = FROZEN_COLUMNS
         .iter()
         .map(|c| format!("NEW.{c} IS DISTINCT FROM OLD.{c}"))
+        .chain(std::iter::once("NEW.status = 'draft'".to_string()))
         .collect();
     let mut statements = vec![
         format!(

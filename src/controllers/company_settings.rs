@@ -98,16 +98,27 @@ async fn save(
 
 /// Reads the `logo` file of a multipart form (the CSRF token travels in the action URL).
 async fn uploaded_logo(mut multipart: Multipart) -> Result<Vec<u8>, &'static str> {
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("logo") {
-            return field
-                .bytes()
-                .await
-                .map(|b| b.to_vec())
-                .map_err(|_| "file-too-large");
+    let too_large = |status: axum::http::StatusCode| {
+        if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "file-too-large"
+        } else {
+            "file-required"
+        }
+    };
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("logo") => {
+                return field
+                    .bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| too_large(e.status()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("file-required"),
+            Err(e) => return Err(too_large(e.status())),
         }
     }
-    Err("file-required")
 }
 
 async fn upload_logo(

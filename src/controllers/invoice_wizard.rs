@@ -27,7 +27,7 @@ use crate::{
     services::{
         attachments, clients, invoice_templates, invoices as docs,
         issue_invoice::{self, default_email, fill_placeholders, paris_date},
-        render_document, ServiceError,
+        ServiceError,
     },
     views::{
         document::{DocumentKind, InvoiceDocument},
@@ -308,20 +308,26 @@ async fn rerender_step1(
     Page::new(meta, Some(user), ACTIVE).render("invoices/step1.html", data)
 }
 
-fn after_save(pid: &str, action: &str) -> Response {
+async fn after_save(
+    ctx: &AppContext,
+    company_id: i64,
+    pid: &str,
+    action: &str,
+) -> Result<Response, WebError> {
     if action == "save" {
-        redirect_with_flash(
+        return Ok(redirect_with_flash(
             &format!("{}/edit", invoice_path(pid)),
             FlashKind::Success,
             "flash-draft-saved",
-        )
-    } else {
-        redirect_with_flash(
-            &format!("{}/preview", invoice_path(pid)),
-            FlashKind::Success,
-            "flash-draft-saved",
-        )
+        ));
     }
+    // Resuming the draft later brings the seller back to the preview.
+    docs::save_step(ctx, company_id, pid, 2, None).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/preview", invoice_path(pid)),
+        FlashKind::Success,
+        "flash-draft-saved",
+    ))
 }
 
 async fn create(
@@ -343,7 +349,9 @@ async fn create(
         Err(errors) => Err(ServiceError::Invalid(errors)),
     };
     match result {
-        Ok((invoice, _)) => Ok(after_save(&invoice.pid.to_string(), &form.action)),
+        Ok((invoice, _)) => {
+            after_save(&ctx, company_id, &invoice.pid.to_string(), &form.action).await
+        }
         Err(error) => {
             let data = step1_data(
                 &ctx,
@@ -448,7 +456,7 @@ async fn update(
         Err(errors) => Err(ServiceError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(after_save(&pid, &form.action)),
+        Ok(_) => after_save(&ctx, user.company_id()?, &pid, &form.action).await,
         Err(error) => {
             let data = step1_data(
                 &ctx,
@@ -490,7 +498,6 @@ async fn preview(
         Ok(invoice) => invoice,
         Err(redirect) => return Ok(redirect),
     };
-    docs::save_step(&ctx, user.company_id()?, &pid, 2, None).await?;
     let document = draft_document(&ctx, &invoice, false).await?;
     let issuable = crate::services::issue_invoice::check_draft(&ctx, &invoice).await?;
     Page::new(&meta, Some(&user), ACTIVE).render(
@@ -519,7 +526,7 @@ async fn preview_pdf(
     let document = draft_document(&ctx, &invoice, false)
         .await?
         .map_err(|_| WebError::NotFound)?;
-    let bytes = render_document::render_bytes(&ctx, &document).await?;
+    let bytes = issue_invoice::render_draft(&ctx, invoice.company_id, &document).await?;
     Ok(pdf_response(bytes, "Brouillon.pdf"))
 }
 
@@ -593,6 +600,7 @@ async fn email_data(
         "attachments": files,
         "problem": document.err().or(issuable.err()).map(|code| format!("err-{code}")),
         "lang_hint": meta.locale.tag(),
+        "form_key": crate::security::random_token(),
     }))
 }
 
@@ -617,7 +625,6 @@ async fn email_form(
         Ok(invoice) => invoice,
         Err(redirect) => return Ok(redirect),
     };
-    docs::save_step(&ctx, user.company_id()?, &pid, 3, None).await?;
     let data = email_data(&ctx, &meta, &invoice, None, None).await?;
     Page::new(&meta, Some(&user), ACTIVE).render("invoices/step3.html", data)
 }
@@ -629,6 +636,8 @@ struct EmailForm {
     body: String,
     /// "save", "test" or "send".
     action: String,
+    /// One-time key of the page: a test pressed twice sends one e-mail.
+    form_key: String,
 }
 
 fn check_email(form: &EmailForm) -> Result<(String, String), FieldErrors> {
@@ -685,7 +694,9 @@ async fn email_submit(
     .await?;
     match form.action.as_str() {
         "test" => {
-            crate::services::issue_invoice::send_test(&ctx, company_id, &user.user, &pid).await?;
+            let key = (!form.form_key.is_empty()).then_some(form.form_key.as_str());
+            crate::services::issue_invoice::send_test(&ctx, company_id, &user.user, &pid, key)
+                .await?;
             Ok(redirect_with_flash(
                 &format!("{}/email", invoice_path(&pid)),
                 FlashKind::Success,
@@ -768,14 +779,25 @@ async fn delete(
 
 /// Reads the `attachment` file of a multipart form (the CSRF token travels in the URL).
 async fn uploaded(mut multipart: Multipart) -> Result<(String, Vec<u8>), &'static str> {
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("attachment") {
-            let name = field.file_name().unwrap_or("piece-jointe.pdf").to_string();
-            let bytes = field.bytes().await.map_err(|_| "attachment-too-large")?;
-            return Ok((name, bytes.to_vec()));
+    let too_large = |status: axum::http::StatusCode| {
+        if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "attachment-too-large"
+        } else {
+            "file-required"
+        }
+    };
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("attachment") => {
+                let name = field.file_name().unwrap_or("piece-jointe.pdf").to_string();
+                let bytes = field.bytes().await.map_err(|e| too_large(e.status()))?;
+                return Ok((name, bytes.to_vec()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("file-required"),
+            Err(e) => return Err(too_large(e.status())),
         }
     }
-    Err("file-required")
 }
 
 async fn add_attachment(

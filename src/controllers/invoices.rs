@@ -26,9 +26,7 @@ use crate::{
         invoice::{document_view, invoice_row, shown_status},
         paris_datetime,
     },
-    web::{
-        forms::ConfirmForm, redirect_with_flash, FlashKind, Page, RequestMeta, SellerUser, WebError,
-    },
+    web::{redirect_with_flash, FlashKind, Page, RequestMeta, SellerUser, WebError},
 };
 
 #[derive(Debug, Deserialize, Default)]
@@ -266,8 +264,15 @@ async fn resend_confirmation(
     };
     Page::new(&meta, Some(&user), ACTIVE).render(
         "invoices/resend.html",
-        json!({ "pid": pid, "number": invoice.number, "to": to }),
+        json!({ "pid": pid, "number": invoice.number, "to": to, "form_key": crate::security::random_token() }),
     )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ResendForm {
+    confirm: String,
+    form_key: String,
 }
 
 async fn resend(
@@ -275,17 +280,25 @@ async fn resend(
     meta: RequestMeta,
     SellerUser(user): SellerUser,
     Path(pid): Path<String>,
-    Form(form): Form<ConfirmForm>,
+    Form(form): Form<ResendForm>,
 ) -> Result<Response, WebError> {
     let company_id = user.company_id()?;
     let invoice = docs::find(&ctx.db, company_id, &pid).await?;
-    if !form.confirmed() {
+    if form.confirm != "yes" {
+        let to = {
+            use sea_orm::EntityTrait;
+            client_rows::Entity::find_by_id(invoice.client_id)
+                .one(&ctx.db)
+                .await?
+                .and_then(|c| c.contact_email)
+        };
         return Page::new(&meta, Some(&user), ACTIVE).render_unconfirmed(
             "invoices/resend.html",
-            json!({ "pid": pid, "number": invoice.number }),
+            json!({ "pid": pid, "number": invoice.number, "to": to, "form_key": form.form_key }),
         );
     }
-    match resend_invoice::resend(&ctx, company_id, Some(&user.user), &pid).await {
+    let key = (!form.form_key.is_empty()).then_some(form.form_key.as_str());
+    match resend_invoice::resend(&ctx, company_id, Some(&user.user), &pid, key).await {
         Ok(()) => Ok(redirect_with_flash(
             &invoice_path(&pid),
             FlashKind::Success,

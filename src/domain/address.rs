@@ -122,6 +122,10 @@ pub fn parse_postcode(country: Country, input: &str) -> Result<String, &'static 
     if collapsed.is_empty() {
         return Err("postcode-required");
     }
+    // Post codes are ASCII everywhere we deliver: refuse anything else up front.
+    if !collapsed.is_ascii() {
+        return Err("postcode-invalid");
+    }
     let upper = collapsed.to_uppercase();
     // Luxembourg post codes are often written "L-1234"; the prefix is not part of the code.
     let upper = match country.code() {
@@ -313,6 +317,7 @@ mod tests {
     #[case("GB", "sw1a 1aa", Ok("SW1A 1AA"))]
     #[case("GB", "S", Err("postcode-invalid"))]
     #[case("CA", "K1A 0B1", Ok("K1A 0B1"))]
+    #[case("NL", "123éa", Err("postcode-invalid"))]
     fn postcodes(#[case] country: &str, #[case] input: &str, #[case] expected: Result<&str, &str>) {
         let country = Country::parse(country).unwrap();
         assert_eq!(

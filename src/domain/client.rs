@@ -330,11 +330,13 @@ pub struct Paging {
 impl Paging {
     pub const DEFAULT_PER_PAGE: u64 = 25;
     pub const MAX_PER_PAGE: u64 = 100;
+    /// Pages beyond this are not served (the offset stays far from overflow).
+    pub const MAX_PAGE: u64 = 1_000_000;
 
     #[must_use]
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Self {
         Self {
-            page: page.unwrap_or(1).max(1),
+            page: page.unwrap_or(1).clamp(1, Self::MAX_PAGE),
             per_page: per_page
                 .unwrap_or(Self::DEFAULT_PER_PAGE)
                 .clamp(1, Self::MAX_PER_PAGE),
@@ -465,6 +467,7 @@ mod tests {
         assert_eq!(Paging::new(Some(3), None).offset(), 50);
         assert_eq!(Paging::new(None, Some(10)).pages(0), 1);
         assert_eq!(Paging::new(None, Some(10)).pages(21), 3);
+        assert_eq!(Paging::new(Some(u64::MAX), None).page, Paging::MAX_PAGE);
     }
 
     #[test]

@@ -244,6 +244,12 @@ impl CompanyProfile {
         // print two documents with the same number.
         if invoice_prefix.is_some() && invoice_prefix == credit_note_prefix {
             errors.push("credit_note_prefix", "prefix-same-as-invoices");
+        } else if let (Some(a), Some(b)) = (&invoice_prefix, &credit_note_prefix) {
+            // "F-2026" and "F" could both print "F-2026-000001" (one series continuous,
+            // the other yearly): one prefix may not begin with the other and a dash.
+            if a.starts_with(&format!("{b}-")) || b.starts_with(&format!("{a}-")) {
+                errors.push("credit_note_prefix", "prefix-overlap");
+            }
         }
         let payment_term_days = errors.take(
             "payment_term_days",
@@ -398,6 +404,7 @@ mod tests {
     #[case::phone(|i: &mut CompanyProfileInput<'static>| i.contact_phone = "12", "contact_phone", "phone-invalid")]
     #[case::prefix(|i: &mut CompanyProfileInput<'static>| i.invoice_prefix = "F 2026", "invoice_prefix", "prefix-invalid")]
     #[case::same_prefixes(|i: &mut CompanyProfileInput<'static>| i.credit_note_prefix = "F", "credit_note_prefix", "prefix-same-as-invoices")]
+    #[case::overlapping_prefixes(|i: &mut CompanyProfileInput<'static>| i.invoice_prefix = "AV-2026", "credit_note_prefix", "prefix-overlap")]
     #[case::term(|i: &mut CompanyProfileInput<'static>| i.payment_term_days = "90", "payment_term_days", "payment-term-too-long")]
     #[case::rate(|i: &mut CompanyProfileInput<'static>| i.late_penalty_rate = "", "late_penalty_rate", "number-invalid")]
     #[case::iban(|i: &mut CompanyProfileInput<'static>| i.bank_iban = "FR76 3000 6000 0112 3456 7890 188", "bank_iban", "iban-invalid")]

@@ -218,34 +218,34 @@ fn vat_formats() -> &'static HashMap<&'static str, Regex> {
     static FORMATS: OnceLock<HashMap<&'static str, Regex>> = OnceLock::new();
     FORMATS.get_or_init(|| {
         [
-            ("AT", r"^U\d{8}$"),
-            ("BE", r"^[01]\d{9}$"),
-            ("BG", r"^\d{9,10}$"),
-            ("CY", r"^\d{8}[A-Z]$"),
-            ("CZ", r"^\d{8,10}$"),
-            ("DE", r"^\d{9}$"),
-            ("DK", r"^\d{8}$"),
-            ("EE", r"^\d{9}$"),
-            ("EL", r"^\d{9}$"),
-            ("ES", r"^[A-Z0-9]\d{7}[A-Z0-9]$"),
-            ("FI", r"^\d{8}$"),
-            ("FR", r"^[0-9A-HJ-NP-Z]{2}\d{9}$"),
-            ("HR", r"^\d{11}$"),
-            ("HU", r"^\d{8}$"),
-            ("IE", r"^(\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W])$"),
-            ("IT", r"^\d{11}$"),
-            ("LT", r"^(\d{9}|\d{12})$"),
-            ("LU", r"^\d{8}$"),
-            ("LV", r"^\d{11}$"),
-            ("MT", r"^\d{8}$"),
-            ("NL", r"^\d{9}B\d{2}$"),
-            ("PL", r"^\d{10}$"),
-            ("PT", r"^\d{9}$"),
-            ("RO", r"^[1-9]\d{1,9}$"),
-            ("SE", r"^\d{10}01$"),
-            ("SI", r"^\d{8}$"),
-            ("SK", r"^\d{10}$"),
-            ("XI", r"^(\d{9}|\d{12}|GD\d{3}|HA\d{3})$"),
+            ("AT", r"^U[0-9]{8}$"),
+            ("BE", r"^[01][0-9]{9}$"),
+            ("BG", r"^[0-9]{9,10}$"),
+            ("CY", r"^[0-9]{8}[A-Z]$"),
+            ("CZ", r"^[0-9]{8,10}$"),
+            ("DE", r"^[0-9]{9}$"),
+            ("DK", r"^[0-9]{8}$"),
+            ("EE", r"^[0-9]{9}$"),
+            ("EL", r"^[0-9]{9}$"),
+            ("ES", r"^[A-Z0-9][0-9]{7}[A-Z0-9]$"),
+            ("FI", r"^[0-9]{8}$"),
+            ("FR", r"^[0-9A-HJ-NP-Z]{2}[0-9]{9}$"),
+            ("HR", r"^[0-9]{11}$"),
+            ("HU", r"^[0-9]{8}$"),
+            ("IE", r"^([0-9]{7}[A-W][A-I]?|[0-9][A-Z+*][0-9]{5}[A-W])$"),
+            ("IT", r"^[0-9]{11}$"),
+            ("LT", r"^([0-9]{9}|[0-9]{12})$"),
+            ("LU", r"^[0-9]{8}$"),
+            ("LV", r"^[0-9]{11}$"),
+            ("MT", r"^[0-9]{8}$"),
+            ("NL", r"^[0-9]{9}B[0-9]{2}$"),
+            ("PL", r"^[0-9]{10}$"),
+            ("PT", r"^[0-9]{9}$"),
+            ("RO", r"^[1-9][0-9]{1,9}$"),
+            ("SE", r"^[0-9]{10}01$"),
+            ("SI", r"^[0-9]{8}$"),
+            ("SK", r"^[0-9]{10}$"),
+            ("XI", r"^([0-9]{9}|[0-9]{12}|GD[0-9]{3}|HA[0-9]{3})$"),
         ]
         .into_iter()
         .map(|(country, pattern)| (country, Regex::new(pattern).expect("constant pattern")))
@@ -326,7 +326,8 @@ impl VatNumber {
     /// `vat-checksum`.
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let value = compact(input);
-        if value.len() < 4 || !value.is_char_boundary(2) {
+        // Every VAT number is ASCII: anything else is refused before byte positions are used.
+        if value.len() < 4 || !value.is_ascii() {
             return Err(IdError::new("vat-format"));
         }
         // Greece uses EL in VAT numbers, not its ISO code GR.
@@ -543,6 +544,8 @@ mod tests {
     #[case("EL094259216", Ok(()))]
     #[case("GR094259216", Ok(()))]
     #[case("ESB58378431", Ok(()))]
+    #[case("FR1é12345678", Err("vat-format"))]
+    #[case("ATU١٢٣٤٥٦٧٨", Err("vat-format"))]
     fn vat_numbers(#[case] input: &str, #[case] expected: Result<(), &str>) {
         assert_eq!(code(VatNumber::parse(input)), expected);
     }

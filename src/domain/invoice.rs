@@ -44,8 +44,13 @@ pub fn parse_unit(input: &str) -> Result<&'static str, &'static str> {
         .ok_or("unit-invalid")
 }
 
-/// Largest quantity or unit price accepted (keeps every product far from overflow).
+/// Largest quantity or unit price accepted.
 const MAX_MAGNITUDE: i64 = 1_000_000_000;
+/// Largest line net in euros: with at most [`MAX_LINES`] lines every total stays far from
+/// the limits of 64-bit cents.
+const MAX_LINE_NET: i64 = 100_000_000_000;
+/// Lines of one document.
+pub const MAX_LINES: usize = 500;
 
 /// One invoice line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +107,10 @@ fn bounded(value: Decimal) -> Result<Decimal, &'static str> {
 /// `lines-required` when there is no line; each wrong field otherwise.
 pub fn parse_lines(inputs: &[LineInput], errors: &mut LineErrors) -> Vec<Line> {
     let mut lines = Vec::new();
+    if inputs.iter().filter(|l| !l.is_blank()).count() > MAX_LINES {
+        errors.general("too-many-lines");
+        return lines;
+    }
     for (index, input) in inputs.iter().enumerate().filter(|(_, l)| !l.is_blank()) {
         let description = input.description.trim();
         if description.is_empty() {
@@ -142,6 +151,12 @@ pub fn parse_lines(inputs: &[LineInput], errors: &mut LineErrors) -> Vec<Line> {
                 None
             }
         };
+        if let (Some(q), Some(p)) = (quantity, unit_price) {
+            if (q * p).abs() >= Decimal::from(MAX_LINE_NET) {
+                errors.push(index, "unit_price", "line-total-too-large");
+                continue;
+            }
+        }
         if let (Some(quantity), Some(unit_price), Some(unit), Some(vat), false) =
             (quantity, unit_price, unit, vat, description.is_empty())
         {
@@ -270,17 +285,21 @@ pub fn apply_adjustments(lines: &[Line], adjustments: &[Adjustment]) -> Vec<Appl
                 percent: None,
             }),
             (AdjustmentAmount::Cents(cents), None) => {
-                // An amount with no treatment: on the single treatment of the lines.
-                if let Some(vat) = nets_by_vat.keys().next() {
-                    applied.push(AppliedAdjustment {
-                        is_charge: adjustment.is_charge,
-                        reason: adjustment.reason.clone(),
-                        vat: *vat,
-                        amount_cents: cents,
-                        base_cents: None,
-                        percent: None,
-                    });
-                }
+                // An amount for every rate: split in proportion to each rate's net (EN 16931
+                // wants one allowance or charge per VAT category); the last share takes the
+                // rounding remainder so the parts add up to the amount.
+                applied.extend(
+                    split_amount(cents, &nets_by_vat)
+                        .into_iter()
+                        .map(|(vat, part)| AppliedAdjustment {
+                            is_charge: adjustment.is_charge,
+                            reason: adjustment.reason.clone(),
+                            vat,
+                            amount_cents: part,
+                            base_cents: None,
+                            percent: None,
+                        }),
+                );
             }
             (AdjustmentAmount::Percent(percent), only) => {
                 for (vat, base) in &nets_by_vat {
@@ -300,6 +319,29 @@ pub fn apply_adjustments(lines: &[Line], adjustments: &[Adjustment]) -> Vec<Appl
         }
     }
     applied
+}
+
+/// Splits an amount over VAT treatments in proportion to their nets.
+fn split_amount(cents: i64, nets_by_vat: &BTreeMap<VatCode, i64>) -> Vec<(VatCode, i64)> {
+    let total: i64 = nets_by_vat.values().sum();
+    let count = nets_by_vat.len();
+    if count == 0 {
+        return Vec::new();
+    }
+    let mut parts = Vec::with_capacity(count);
+    let mut given = 0;
+    for (index, (vat, net)) in nets_by_vat.iter().enumerate() {
+        let part = if index + 1 == count {
+            cents - given
+        } else if total == 0 {
+            0
+        } else {
+            to_cents(from_cents(cents) * Decimal::from(*net) / Decimal::from(total))
+        };
+        given += part;
+        parts.push((*vat, part));
+    }
+    parts
 }
 
 /// Computes every figure of a document from its lines and adjustments.
@@ -628,6 +670,52 @@ mod tests {
         // 20 %: 1000 - 100 + 50 = 950 -> 190 ; 10 %: 200 - 20 = 180 -> 18
         assert_eq!(computed.totals.vat_cents, 20_800);
         assert_eq!(computed.totals.total_cents, 133_800);
+    }
+
+    #[test]
+    fn an_amount_for_every_rate_is_split_in_proportion() {
+        let lines = vec![
+            line(dec!(1), dec!(300), VatCode::Standard20),
+            line(dec!(1), dec!(100), VatCode::Reduced5_5),
+        ];
+        let adjustments = vec![Adjustment {
+            is_charge: false,
+            reason: "Geste".into(),
+            amount: AdjustmentAmount::Cents(10_001),
+            vat: None,
+        }];
+        let computed = compute(&lines, &adjustments);
+        let parts: Vec<(VatCode, i64)> = computed
+            .adjustments
+            .iter()
+            .map(|a| (a.vat, a.amount_cents))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![(VatCode::Standard20, 7_501), (VatCode::Reduced5_5, 2_500)]
+        );
+        assert_eq!(computed.totals.allowances_cents, 10_001);
+    }
+
+    #[test]
+    fn absurd_lines_are_refused_before_any_total_can_overflow() {
+        let inputs = vec![LineInput {
+            description: "x".into(),
+            quantity: "999999999".into(),
+            unit: "C62".into(),
+            unit_price: "999999999".into(),
+            vat: "20".into(),
+        }];
+        let mut errors = LineErrors::default();
+        assert!(parse_lines(&inputs, &mut errors).is_empty());
+        assert_eq!(
+            errors.lines,
+            vec![(0, "unit_price", "line-total-too-large")]
+        );
+        let many: Vec<LineInput> = (0..=MAX_LINES).map(|_| inputs[0].clone()).collect();
+        let mut errors = LineErrors::default();
+        parse_lines(&many, &mut errors);
+        assert_eq!(errors.general, Some("too-many-lines"));
     }
 
     #[test]

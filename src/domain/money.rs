@@ -5,6 +5,10 @@ use rust_decimal::{prelude::ToPrimitive, Decimal, RoundingStrategy};
 
 use super::locale::Locale;
 
+/// Largest number accepted in a form (a thousand billion): far beyond any invoice, and far
+/// from where cents would overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 /// Reads a decimal written the French way ("1 234,56"), the English way ("1,234.56",
 /// "1234.56") or with a trailing "€" / "%".
 ///
@@ -44,6 +48,9 @@ pub fn parse_decimal(input: &str, max_decimals: u32) -> Result<Decimal, &'static
     let value: Decimal = normalised.parse().map_err(|_| "number-invalid")?;
     if value.scale() > max_decimals {
         return Err("too-many-decimals");
+    }
+    if value.abs() >= Decimal::from(MAX_AMOUNT) {
+        return Err("number-too-large");
     }
     Ok(value)
 }
@@ -177,6 +184,8 @@ mod tests {
     #[case("1,234,567.89", Ok(123_456_789))]
     #[case("1,2,3", Err("number-invalid"))]
     #[case("-5", Err("amount-negative"))]
+    #[case("1000000000000000000000000000", Err("number-too-large"))]
+    #[case("1 000 000 000 000", Err("number-too-large"))]
     #[case("abc", Err("number-invalid"))]
     #[case("", Err("number-invalid"))]
     #[case(",5", Err("number-invalid"))]

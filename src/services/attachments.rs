@@ -4,14 +4,13 @@
 use loco_rs::app::AppContext;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use super::{invoices as docs, issue_invoice::store_file, ServiceError};
 use crate::{
     domain::{
         error::FieldErrors,
-        invoice::{transition, Event},
         upload::{check_pdf_attachment, clean_filename, MAX_ATTACHMENTS},
     },
     models::_entities::{document_files, invoice_attachments},
@@ -66,19 +65,29 @@ pub async fn add(
     filename: &str,
     bytes: &[u8],
 ) -> Result<invoice_attachments::Model, ServiceError> {
-    let invoice = docs::find(&ctx.db, company_id, pid).await?;
-    transition(docs::status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
     check_pdf_attachment(bytes).map_err(|code| FieldErrors::single("attachment", code))?;
+    let now = crate::clock::of(ctx).now();
+    let txn = ctx.db.begin().await?;
+    let invoice = docs::lock_draft(&txn, company_id, pid, now).await?;
     let count = invoice_attachments::Entity::find()
         .filter(invoice_attachments::Column::InvoiceId.eq(invoice.id))
-        .count(&ctx.db)
+        .count(&txn)
         .await?;
     if count >= MAX_ATTACHMENTS as u64 {
         return Err(FieldErrors::single("attachment", "attachments-too-many").into());
     }
-    let now = crate::clock::of(ctx).now();
-    let file = store_file(&ctx.db, "application/pdf", bytes, now).await?;
-    Ok(invoice_attachments::ActiveModel {
+    let file = store_file(&txn, "application/pdf", bytes, now).await?;
+    // The same file twice (a double submit) is attached once.
+    if let Some(existing) = invoice_attachments::Entity::find()
+        .filter(invoice_attachments::Column::InvoiceId.eq(invoice.id))
+        .filter(invoice_attachments::Column::FileId.eq(file.id))
+        .one(&txn)
+        .await?
+    {
+        txn.commit().await?;
+        return Ok(existing);
+    }
+    let attachment = invoice_attachments::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),
         invoice_id: Set(invoice.id),
         file_id: Set(file.id),
@@ -87,8 +96,10 @@ pub async fn add(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&ctx.db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(attachment)
 }
 
 /// Removes an attachment from a draft.
@@ -101,17 +112,18 @@ pub async fn remove(
     pid: &str,
     attachment_pid: &str,
 ) -> Result<(), ServiceError> {
-    let invoice = docs::find(&ctx.db, company_id, pid).await?;
-    transition(docs::status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
     let attachment_pid =
         uuid::Uuid::parse_str(attachment_pid).map_err(|_| ServiceError::NotFound)?;
+    let txn = ctx.db.begin().await?;
+    let invoice = docs::lock_draft(&txn, company_id, pid, crate::clock::of(ctx).now()).await?;
     let removed = invoice_attachments::Entity::delete_many()
         .filter(invoice_attachments::Column::InvoiceId.eq(invoice.id))
         .filter(invoice_attachments::Column::Pid.eq(attachment_pid))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?;
     if removed.rows_affected == 0 {
         return Err(ServiceError::NotFound);
     }
+    txn.commit().await?;
     Ok(())
 }

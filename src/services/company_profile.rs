@@ -3,14 +3,15 @@
 
 use loco_rs::app::AppContext;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
 use super::ServiceError;
 use crate::{
     domain::{company::CompanyProfile, error::FieldErrors, upload::check_logo},
-    models::_entities::{companies, company_logos},
+    models::_entities::{companies, company_logos, number_series},
 };
 
 /// # Errors
@@ -24,6 +25,7 @@ pub async fn update(
         .one(&ctx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    check_numbering_unchanged(ctx, &company, profile).await?;
     let mut active = company.into_active_model();
     active.legal_name = Set(profile.legal_name.clone());
     active.legal_form = Set(Some(profile.legal_form.to_string()));
@@ -54,6 +56,48 @@ pub async fn update(
     active.bank_bic = Set(bank.and_then(|b| b.bic.as_ref().map(|bic| bic.as_str().to_string())));
     active.updated_at = Set(crate::clock::of(ctx).now());
     Ok(active.update(&ctx.db).await?)
+}
+
+/// Once a document is numbered, the format of the numbers is fixed: changing a prefix or
+/// the yearly reset would start another sequence next to the one already used, breaking
+/// the single continuous numbering (CGI art. 242 nonies A).
+async fn check_numbering_unchanged(
+    ctx: &AppContext,
+    company: &companies::Model,
+    profile: &CompanyProfile,
+) -> Result<(), ServiceError> {
+    let changed = [
+        (
+            "invoice_prefix",
+            company.invoice_prefix != profile.invoice_prefix,
+        ),
+        (
+            "credit_note_prefix",
+            company.credit_note_prefix != profile.credit_note_prefix,
+        ),
+        (
+            "yearly_reset",
+            company.numbering_yearly_reset != profile.yearly_reset,
+        ),
+    ];
+    if !changed.iter().any(|(_, c)| *c) {
+        return Ok(());
+    }
+    let numbered = number_series::Entity::find()
+        .filter(number_series::Column::CompanyId.eq(company.id))
+        .filter(number_series::Column::LastSequence.gt(0))
+        .count(&ctx.db)
+        .await?;
+    if numbered == 0 {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::default();
+    for (field, is_changed) in changed {
+        if is_changed {
+            errors.push(field, "numbering-locked");
+        }
+    }
+    Err(errors.into())
 }
 
 /// The company's logo, if any.

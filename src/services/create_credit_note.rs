@@ -153,7 +153,7 @@ pub async fn create(
 ) -> Result<invoices::Model, ServiceError> {
     if let Some(key) = idempotency_key {
         if let Some(pid) = idempotency::earlier(&ctx.db, company_id, CREATE_SCOPE, key).await? {
-            return docs::find(&ctx.db, company_id, &pid.to_string()).await;
+            return replayed(ctx, company_id, &pid.to_string()).await;
         }
     }
     let preview = preview(ctx, company_id, invoice_pid, request).await?;
@@ -198,7 +198,16 @@ pub async fn create(
     docs::insert_content(&txn, draft.id, &preview.lines, &preview.adjustments, now).await?;
     docs::record_event(&txn, draft.id, "created", None, user.map(|u| u.id), now).await?;
     if let Some(key) = idempotency_key {
-        idempotency::record(&txn, company_id, CREATE_SCOPE, key, draft.pid, now).await?;
+        if let Err(error) =
+            idempotency::record(&txn, company_id, CREATE_SCOPE, key, draft.pid, now).await
+        {
+            drop(txn);
+            // A concurrent twin with the same key got there first: answer with its note.
+            return match idempotency::earlier(&ctx.db, company_id, CREATE_SCOPE, key).await? {
+                Some(pid) => replayed(ctx, company_id, &pid.to_string()).await,
+                None => Err(error.into()),
+            };
+        }
     }
     txn.commit().await?;
     match issue_invoice::issue(ctx, company_id, user, &draft.pid.to_string()).await {
@@ -213,4 +222,20 @@ pub async fn create(
             Err(error)
         }
     }
+}
+
+/// The credit note an earlier request with the same key made, issued if the earlier
+/// request stopped between writing and issuing it (issuing is idempotent).
+async fn replayed(
+    ctx: &AppContext,
+    company_id: i64,
+    pid: &str,
+) -> Result<invoices::Model, ServiceError> {
+    let note = docs::find(&ctx.db, company_id, pid).await?;
+    if note.status == Status::Draft.as_str() {
+        return Ok(issue_invoice::issue(ctx, company_id, None, pid)
+            .await?
+            .invoice);
+    }
+    Ok(note)
 }

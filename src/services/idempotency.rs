@@ -88,3 +88,50 @@ pub async fn forget<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// Claims a key for work that has no record of its own to find again (a resend, a test
+/// e-mail): `true` the first time, `false` when the same request already did it. Written
+/// in the work's transaction, and without an error on a repeat (which would abort a
+/// Postgres transaction).
+///
+/// # Errors
+/// Database errors.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    scope: &str,
+    key: &str,
+    resource_pid: uuid::Uuid,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<bool, sea_orm::DbErr> {
+    use sea_orm::sea_query::{OnConflict, Query};
+    let insert = Query::insert()
+        .into_table(idempotency_keys::Entity)
+        .columns([
+            idempotency_keys::Column::CompanyId,
+            idempotency_keys::Column::Scope,
+            idempotency_keys::Column::Key,
+            idempotency_keys::Column::ResourcePid,
+            idempotency_keys::Column::CreatedAt,
+            idempotency_keys::Column::UpdatedAt,
+        ])
+        .values_panic([
+            company_id.into(),
+            scope.into(),
+            key.into(),
+            resource_pid.into(),
+            now.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                idempotency_keys::Column::CompanyId,
+                idempotency_keys::Column::Scope,
+                idempotency_keys::Column::Key,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .to_owned();
+    Ok(db.execute(&insert).await?.rows_affected() == 1)
+}

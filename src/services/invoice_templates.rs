@@ -47,6 +47,21 @@ pub async fn save_from(
     input.period_start = String::new();
     input.period_end = String::new();
     let now = crate::clock::of(ctx).now();
+    let content = serde_json::to_string(&input).map_err(|e| ServiceError::Other(e.to_string()))?;
+    // Saving under an existing name of this client replaces that template (and a double
+    // submit makes one).
+    if let Some(existing) = invoice_templates::Entity::find()
+        .filter(invoice_templates::Column::CompanyId.eq(company_id))
+        .filter(invoice_templates::Column::ClientId.eq(client.id))
+        .filter(invoice_templates::Column::Name.eq(name.as_str()))
+        .one(&ctx.db)
+        .await?
+    {
+        let mut active: invoice_templates::ActiveModel = existing.into();
+        active.content_json = Set(content);
+        active.updated_at = Set(now);
+        return Ok(active.update(&ctx.db).await?);
+    }
     Ok(invoice_templates::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),
         company_id: Set(company_id),

@@ -212,12 +212,35 @@ pub async fn create_draft(
         }
     }
     let client = active_client(ctx, company_id, &draft.client).await?;
+    match insert_draft(ctx, company_id, user_id, draft, client.id, idempotency_key).await {
+        Ok(invoice) => Ok((invoice, false)),
+        // A concurrent twin with the same key won the race: answer with its draft.
+        Err(error) => match idempotency_key {
+            Some(key) => {
+                match idempotency::earlier(&ctx.db, company_id, CREATE_SCOPE, key).await? {
+                    Some(pid) => Ok((find(&ctx.db, company_id, &pid.to_string()).await?, true)),
+                    None => Err(error),
+                }
+            }
+            None => Err(error),
+        },
+    }
+}
+
+async fn insert_draft(
+    ctx: &AppContext,
+    company_id: i64,
+    user_id: Option<i64>,
+    draft: &Draft,
+    client_id: i64,
+    idempotency_key: Option<&str>,
+) -> Result<invoices::Model, ServiceError> {
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
     let mut active = invoices::ActiveModel {
         pid: Set(uuid::Uuid::new_v4()),
         company_id: Set(company_id),
-        client_id: Set(client.id),
+        client_id: Set(client_id),
         kind: Set(DocumentKind::Invoice.as_str().to_string()),
         status: Set(Status::Draft.as_str().to_string()),
         test_mode: Set(false),
@@ -239,7 +262,38 @@ pub async fn create_draft(
         idempotency::record(&txn, company_id, CREATE_SCOPE, key, invoice.pid, now).await?;
     }
     txn.commit().await?;
-    Ok((invoice, false))
+    Ok(invoice)
+}
+
+/// Locks a draft of this company before its content changes. The first write of the
+/// transaction (a row lock on Postgres, the database write lock on SQLite) bumps
+/// `updated_at`, so an issue running at the same time either sees the change (and refuses
+/// with "invoice-changed") or has already issued it (and this change is refused).
+/// Credit-note drafts are never edited: they are made and issued by the credit-note service.
+///
+/// # Errors
+/// `NotFound`, `Refused("invoice-immutable" | "invoice-cancelled" | "not-an-invoice")`.
+pub async fn lock_draft<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    pid: &str,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<invoices::Model, ServiceError> {
+    let uuid = uuid::Uuid::parse_str(pid).map_err(|_| ServiceError::NotFound)?;
+    let locked = invoices::Entity::update_many()
+        .col_expr(invoices::Column::UpdatedAt, Expr::value(now))
+        .filter(invoices::Column::Pid.eq(uuid))
+        .filter(invoices::Column::CompanyId.eq(company_id))
+        .filter(invoices::Column::Status.eq(Status::Draft.as_str()))
+        .filter(invoices::Column::Kind.eq(DocumentKind::Invoice.as_str()))
+        .exec(db)
+        .await?;
+    let invoice = find(db, company_id, pid).await?;
+    if locked.rows_affected == 1 {
+        return Ok(invoice);
+    }
+    transition(status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
+    Err(ServiceError::Refused("not-an-invoice"))
 }
 
 /// Replaces the content of a draft. An issued document is never edited.
@@ -255,8 +309,7 @@ pub async fn update_draft(
     let client = active_client(ctx, company_id, &draft.client).await?;
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
-    let invoice = find(&txn, company_id, pid).await?;
-    transition(status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
+    let invoice = lock_draft(&txn, company_id, pid, now).await?;
     let computed = write_content(&txn, invoice.id, draft, now).await?;
     let mut active = invoice.into_active_model();
     apply_draft(&mut active, draft, &computed);
@@ -278,16 +331,19 @@ pub async fn save_step(
     step: i32,
     email: Option<(String, String)>,
 ) -> Result<invoices::Model, ServiceError> {
-    let invoice = find(&ctx.db, company_id, pid).await?;
-    transition(status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
+    let now = crate::clock::of(ctx).now();
+    let txn = ctx.db.begin().await?;
+    let invoice = lock_draft(&txn, company_id, pid, now).await?;
     let mut active = invoice.into_active_model();
     active.wizard_step = Set(step);
     if let Some((subject, body)) = email {
         active.email_subject = Set(Some(subject));
         active.email_body = Set(Some(body));
     }
-    active.updated_at = Set(crate::clock::of(ctx).now());
-    Ok(active.update(&ctx.db).await?)
+    active.updated_at = Set(now);
+    let invoice = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(invoice)
 }
 
 /// Deletes a draft; issued documents are never deleted.
@@ -301,11 +357,15 @@ pub async fn delete_draft(
 ) -> Result<(), ServiceError> {
     let invoice = find(&ctx.db, company_id, pid).await?;
     transition(status_of(&invoice), Event::DeleteDraft).map_err(ServiceError::Refused)?;
-    invoices::Entity::delete_many()
+    let deleted = invoices::Entity::delete_many()
         .filter(invoices::Column::Id.eq(invoice.id))
         .filter(invoices::Column::Status.eq(Status::Draft.as_str()))
         .exec(&ctx.db)
         .await?;
+    if deleted.rows_affected == 0 {
+        // Issued in the meantime.
+        return Err(ServiceError::Refused("invoice-immutable"));
+    }
     Ok(())
 }
 
@@ -416,19 +476,30 @@ pub async fn list(
     today: NaiveDate,
 ) -> Result<(Vec<invoices::Model>, SelectionTotals), ServiceError> {
     let select = filtered(company_id, filter, today);
-    let (count, total_cents, net_cents): (i64, Option<i64>, Option<i64>) = select
-        .clone()
-        .select_only()
-        .column_as(invoices::Column::Id.count(), "count")
-        .column_as(
-            invoices::Column::TotalCents.sum().cast_as("BIGINT"),
-            "total",
-        )
-        .column_as(invoices::Column::NetCents.sum().cast_as("BIGINT"), "net")
-        .into_tuple()
-        .one(&ctx.db)
-        .await?
-        .unwrap_or((0, None, None));
+    let count = select.clone().count(&ctx.db).await?;
+    // The sums leave drafts out (nothing owed yet) and count credit notes as negative.
+    let mut sums = [(0i64, 0i64); 2];
+    for (slot, kind) in [DocumentKind::Invoice, DocumentKind::CreditNote]
+        .into_iter()
+        .enumerate()
+    {
+        let (total, net): (Option<i64>, Option<i64>) = select
+            .clone()
+            .filter(invoices::Column::Kind.eq(kind.as_str()))
+            .filter(invoices::Column::Status.ne(Status::Draft.as_str()))
+            .select_only()
+            .column_as(
+                invoices::Column::TotalCents.sum().cast_as("BIGINT"),
+                "total",
+            )
+            .column_as(invoices::Column::NetCents.sum().cast_as("BIGINT"), "net")
+            .into_tuple()
+            .one(&ctx.db)
+            .await?
+            .unwrap_or((None, None));
+        sums[slot] = (total.unwrap_or(0), net.unwrap_or(0));
+    }
+    let (total_cents, net_cents) = (sums[0].0 - sums[1].0, sums[0].1 - sums[1].1);
     let mut page = select
         .order_by_desc(invoices::Column::IssueDate)
         .order_by_desc(invoices::Column::Id);
@@ -438,9 +509,9 @@ pub async fn list(
     Ok((
         page.all(&ctx.db).await?,
         SelectionTotals {
-            count: u64::try_from(count).unwrap_or(0),
-            total_cents: total_cents.unwrap_or(0),
-            net_cents: net_cents.unwrap_or(0),
+            count,
+            total_cents,
+            net_cents,
         },
     ))
 }

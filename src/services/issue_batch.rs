@@ -64,6 +64,11 @@ pub async fn issue_invoices(
     company: &companies::Model,
     batch: &[NewInvoice],
 ) -> Result<Vec<invoices::Model>, ServiceError> {
+    // Numbers follow the issue dates (chronological numbering): the batch is taken in date
+    // order, ties kept in the given order.
+    let mut batch = batch.to_vec();
+    batch.sort_by_key(|d| d.issue_date);
+    let batch = batch.as_slice();
     let Some(first) = batch.first() else {
         return Ok(Vec::new());
     };
@@ -82,6 +87,9 @@ pub async fn issue_invoices(
     }
     let mut computed = Vec::with_capacity(batch.len());
     for document in batch {
+        if document.client.company_id != company.id || !document.client.active {
+            return Err(ServiceError::Refused("client-unknown"));
+        }
         if document.client.contact_email.is_none() {
             return Err(ServiceError::Refused("client-email-required"));
         }
@@ -96,12 +104,10 @@ pub async fn issue_invoices(
 
     let txn = ctx.db.begin().await?;
     let taken = take_numbers(&txn, company.id, DocumentKind::Invoice, series, count, now).await?;
-    let earliest = batch
-        .iter()
-        .map(|d| d.issue_date)
-        .min()
-        .unwrap_or(first.issue_date);
-    check_chronology(earliest, taken.last_issue_date, today).map_err(ServiceError::Refused)?;
+    let latest = batch.last().map_or(first.issue_date, |d| d.issue_date);
+    check_chronology(first.issue_date, taken.last_issue_date, today)
+        .and_then(|()| check_chronology(latest, taken.last_issue_date, today))
+        .map_err(ServiceError::Refused)?;
     if let Some(logo) = &logo {
         store_file(&txn, &logo.content_type, &logo.content, now).await?;
     }
@@ -301,11 +307,6 @@ pub async fn issue_invoices(
             .exec(&txn)
             .await?;
     }
-    let latest = batch
-        .iter()
-        .map(|d| d.issue_date)
-        .max()
-        .unwrap_or(first.issue_date);
     super::issue_invoice::advance_series_date(
         &txn,
         company.id,

@@ -14,7 +14,7 @@ use loco_rs::app::AppContext;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict, Query},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -386,9 +386,12 @@ pub async fn issue(
     let Some(client_email) = client.contact_email.clone() else {
         return Err(ServiceError::Refused("client-email-required"));
     };
+    // Checked before taking a number for a quick answer; checked again under the lock.
     let (lines, adjustments) = docs::content(&ctx.db, draft.id).await?;
-    let computed = compute(&lines, &adjustments);
-    check_issuable(&computed, &vat_context(&company, &client))?;
+    check_issuable(
+        &compute(&lines, &adjustments),
+        &vat_context(&company, &client),
+    )?;
     let kind = docs::kind_of(&draft);
     let corrects = match draft.corrected_invoice_id {
         Some(id) => invoices::Entity::find_by_id(id)
@@ -410,11 +413,14 @@ pub async fn issue(
     let taken = take_numbers(&txn, company_id, kind, series, 1, now).await?;
     check_chronology(draft.issue_date, taken.last_issue_date, today)
         .map_err(ServiceError::Refused)?;
-    // Re-read inside the lock: a concurrent edit or issue of this draft wins.
-    let current = invoices::Entity::find_by_id(draft.id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    // Re-read under a lock (the row on Postgres; SQLite's write lock is already ours): an
+    // edit that committed since the checks above is refused, one that comes later waits
+    // and then finds the document issued.
+    let mut select = invoices::Entity::find_by_id(draft.id);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    let current = select.one(&txn).await?.ok_or(ServiceError::NotFound)?;
     if current.status != Status::Draft.as_str() {
         drop(txn);
         return Ok(Issued {
@@ -422,9 +428,13 @@ pub async fn issue(
             already: true,
         });
     }
-    if current.updated_at != draft.updated_at {
+    if current.updated_at != draft.updated_at || current.client_id != draft.client_id {
         return Err(ServiceError::Refused("invoice-changed"));
     }
+    // The content as it is under the lock is what gets frozen.
+    let (lines, adjustments) = docs::content(&txn, draft.id).await?;
+    let computed = compute(&lines, &adjustments);
+    check_issuable(&computed, &vat_context(&company, &client))?;
     if kind == DocumentKind::CreditNote {
         settle_corrected_invoice(&txn, &current, &computed, user.map(|u| u.id), now).await?;
     }
@@ -539,6 +549,9 @@ async fn settle_corrected_invoice(
         .ok_or(ServiceError::NotFound)?;
     let status = docs::status_of(&invoice);
     transition(status, Event::Cancel).map_err(ServiceError::Refused)?;
+    if credit_note.client_id != invoice.client_id || credit_note.company_id != invoice.company_id {
+        return Err(ServiceError::Refused("credit-note-client-mismatch"));
+    }
     let (lines, adjustments) = docs::content(txn, invoice.id).await?;
     let invoiced = compute(&lines, &adjustments);
     let mut earlier = Vec::new();
@@ -591,16 +604,6 @@ pub async fn draft_document(
     };
     let (lines, adjustments) = docs::content(&ctx.db, invoice.id).await?;
     let computed = compute(&lines, &adjustments);
-    if let Some(logo) = &logo {
-        // The renderer finds logos by content hash.
-        store_file(
-            &ctx.db,
-            &logo.content_type,
-            &logo.content,
-            crate::clock::of(ctx).now(),
-        )
-        .await?;
-    }
     Ok(Ok(freeze(Freeze {
         kind: docs::kind_of(invoice),
         number: None,
@@ -652,13 +655,14 @@ pub async fn send_test(
     company_id: i64,
     user: &users::Model,
     pid: &str,
+    idempotency_key: Option<&str>,
 ) -> Result<(), ServiceError> {
     let invoice = docs::find(&ctx.db, company_id, pid).await?;
     transition(docs::status_of(&invoice), Event::EditDraft).map_err(ServiceError::Refused)?;
     let document = draft_document(ctx, &invoice, true)
         .await?
         .map_err(ServiceError::Refused)?;
-    let pdf = super::render_document::render_bytes(ctx, &document).await?;
+    let pdf = render_draft(ctx, invoice.company_id, &document).await?;
     let mut attachments = vec![mail::Attachment {
         filename: format!("TEST-{}.pdf", document.title_fr()),
         content_type: "application/pdf".into(),
@@ -684,6 +688,14 @@ pub async fn send_test(
     );
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
+    if let Some(key) = idempotency_key {
+        // The test button pressed twice sends one e-mail.
+        if !super::idempotency::claim(&txn, company_id, "invoice.test", key, invoice.pid, now)
+            .await?
+        {
+            return Ok(());
+        }
+    }
     let message = mail::write_to_outbox(
         &txn,
         now,
@@ -741,4 +753,26 @@ pub async fn expected_number(
         DocumentKind::CreditNote => &company.credit_note_prefix,
     };
     Ok(format_number(prefix, series, last + 1))
+}
+
+/// Renders a draft's PDF with the company's current logo (nothing is stored: drafts are
+/// rendered on demand, issued documents once).
+///
+/// # Errors
+/// Database or rendering errors.
+pub async fn render_draft(
+    ctx: &AppContext,
+    company_id: i64,
+    document: &InvoiceDocument,
+) -> Result<Vec<u8>, ServiceError> {
+    let logo = super::company_profile::logo(ctx, company_id)
+        .await?
+        .map(|l| l.content);
+    let document = document.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::documents::pdf::render_pdf(&document, logo.as_deref())
+    })
+    .await
+    .map_err(|e| ServiceError::Other(format!("render task: {e}")))?
+    .map_err(|e| ServiceError::Other(format!("render: {e}")))
 }

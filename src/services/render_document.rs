@@ -168,8 +168,15 @@ async fn render_chunk(ctx: &AppContext, invoice_ids: &[i64]) -> Result<ChunkOutc
         .await?;
     let mut documents = Vec::new();
     for invoice in issued.iter().filter(|i| i.pdf_file_id.is_none()) {
-        if let Some(document) = frozen(invoice)? {
-            documents.push((invoice.id, document));
+        // One unreadable document must not hold back the others of its chunk.
+        match frozen(invoice) {
+            Ok(Some(document)) => documents.push((invoice.id, document)),
+            Ok(None) => {}
+            Err(error) => tracing::error!(
+                invoice_id = invoice.id,
+                ?error,
+                "frozen document unreadable"
+            ),
         }
     }
     let shas: Vec<String> = documents

@@ -21,6 +21,7 @@ pub async fn resend(
     company_id: i64,
     user: Option<&users::Model>,
     pid: &str,
+    idempotency_key: Option<&str>,
 ) -> Result<(), ServiceError> {
     let invoice = docs::find(&ctx.db, company_id, pid).await?;
     if docs::status_of(&invoice) == Status::Draft {
@@ -39,6 +40,14 @@ pub async fn resend(
     let (subject, body) = default_email(document.kind, Locale::Fr);
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
+    if let Some(key) = idempotency_key {
+        // The confirmation submitted twice sends one e-mail.
+        if !super::idempotency::claim(&txn, company_id, "invoice.resend", key, invoice.pid, now)
+            .await?
+        {
+            return Ok(());
+        }
+    }
     let message = write_document_mail(
         &txn,
         &invoice,

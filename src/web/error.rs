@@ -18,6 +18,9 @@ pub enum WebError {
     },
     /// Missing or wrong CSRF token.
     Csrf,
+    /// A business rule refuses the action (fluent key `err-<code>`), e.g. a stale page
+    /// acting on an invoice issued meanwhile.
+    Refused(&'static str),
     Internal(String),
 }
 
@@ -45,6 +48,7 @@ impl From<crate::services::ServiceError> for WebError {
         match error {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Forbidden => Self::Forbidden,
+            ServiceError::Refused(code) => Self::Refused(code),
             other => Self::internal(format!("{other:?}")),
         }
     }
@@ -60,12 +64,32 @@ impl IntoResponse for WebError {
             Self::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             Self::Csrf => (StatusCode::FORBIDDEN, "error-csrf"),
+            Self::Refused(code) => return refused_page(&format!("err-{code}")),
             Self::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         };
         error_page(status, key)
+    }
+}
+
+/// A refused action: the rule's message, 409.
+fn refused_page(message_key: &str) -> Response {
+    let locale = current_locale();
+    let context = serde_json::json!({
+        "lang": locale.tag(),
+        "lang_short": locale.short(),
+        "status": 409,
+        "message_key": message_key,
+        "title_key": "error-refused-title",
+    });
+    match crate::views::render("errors/page.html", &context) {
+        Ok(html) => (StatusCode::CONFLICT, axum::response::Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not render the error page");
+            StatusCode::CONFLICT.into_response()
+        }
     }
 }
 

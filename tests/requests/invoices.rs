@@ -236,8 +236,21 @@ async fn a_double_submitted_step_one_makes_one_draft_and_drafts_resume_and_delet
             1
         );
         let base = location(&first).trim_end_matches("/preview").to_string();
-        // Resuming goes back to the step the draft was at.
-        server.get(&format!("{base}/email")).await;
+        // Resuming goes back to the step the draft was at (pages only read; saving moves it).
+        assert_eq!(
+            location(&server.get(&base).await),
+            format!("{base}/preview")
+        );
+        post_form(
+            &server,
+            &format!("{base}/email"),
+            &[
+                ("subject", "Facture [numero]"),
+                ("body", "Bonjour"),
+                ("action", "save"),
+            ],
+        )
+        .await;
         assert_eq!(location(&server.get(&base).await), format!("{base}/email"));
         let list = server
             .get("/sales/invoices")
@@ -408,8 +421,11 @@ async fn resend_asks_first_and_sends_the_same_pdf_bytes() {
                 .status_code(),
             422
         );
-        let resent = post_form(&server, &format!("{base}/resend"), &[("confirm", "yes")]).await;
+        let once = [("confirm", "yes"), ("form_key", "once")];
+        let resent = post_form(&server, &format!("{base}/resend"), &once).await;
         assert_eq!(location(&resent), base);
+        // The confirmation submitted twice sends one e-mail.
+        post_form(&server, &format!("{base}/resend"), &once).await;
         jobs::drain(&ctx).await;
         let invoice = invoice_at(&ctx, &base).await;
         let stored = document_files::Entity::find_by_id(invoice.pdf_file_id.unwrap())
@@ -577,6 +593,20 @@ async fn no_route_changes_an_issued_invoice() {
         assert_eq!(after.document_json, before.document_json);
         assert_eq!(after.total_cents, before.total_cents);
         assert_eq!(after.updated_at, before.updated_at);
+
+        // Once a number is taken the numbering format is fixed.
+        let mut profile = crate::requests::company_settings::typed_profile();
+        profile.retain(|(k, _)| !matches!(*k, "invoice_prefix" | "siret" | "vat_number"));
+        profile.extend([
+            ("invoice_prefix", "FAC"),
+            ("siret", "732 829 320 00074"),
+            ("vat_number", "FR44732829320"),
+        ]);
+        let locked = post_form(&server, "/settings/company", &profile).await;
+        assert_eq!(locked.status_code(), 422);
+        assert!(locked
+            .html()
+            .contains("le format de numérotation ne peut plus changer"));
     })
     .await;
 }
@@ -623,7 +653,7 @@ async fn the_list_filters_searches_and_sums_the_selection() {
         let all = server.get("/sales/invoices").await.html();
         assert!(all.contains("3 documents"));
         assert!(
-            all.contains("5\u{202f}293,80\u{a0}€"),
+            all.contains("3\u{202f}529,20\u{a0}€"),
             "sum of the selection"
         );
         let issued = server

@@ -221,6 +221,8 @@ async fn the_database_refuses_to_change_or_delete_an_issued_document() {
         format!("UPDATE invoices SET issue_date = '2020-01-01' WHERE id = {id}"),
         format!("UPDATE invoices SET document_json = '{{}}' WHERE id = {id}"),
         format!("DELETE FROM invoices WHERE id = {id}"),
+        format!("UPDATE invoices SET status = 'draft' WHERE id = {id}"),
+        format!("UPDATE invoices SET label = 'x' WHERE id = {id}"),
         format!("UPDATE invoice_lines SET net_cents = 0 WHERE invoice_id = {id}"),
         format!("DELETE FROM invoice_lines WHERE invoice_id = {id}"),
         format!("INSERT INTO invoice_lines (invoice_id, position, description, quantity_e4, unit, unit_price_e4, vat_code, net_cents, created_at, updated_at) VALUES ({id}, 9, 'x', 10000, 'C62', 10000, '20', 100, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),

@@ -493,7 +493,7 @@ invoices-selection = { $count ->
     [one] { $count } document
    *[other] { $count } documents
 }
-invoices-selection-net = total excl. VAT
+invoices-selection-net = total excl. VAT (credit notes deducted, drafts excluded)
 invoices-selection-total = total incl. VAT
 invoices-col-number = Number
 invoices-col-total = Total incl. VAT
@@ -655,3 +655,9 @@ invoices-expected-number = Expected number: { $number } (assigned when sent).
 err-pdf-pending = The PDF is being generated: try again in a few seconds.
 err-credit-mode-invalid = Unknown credit note type (cancel, lines or amount).
 err-adjustment-amount-missing = Discount without an amount.
+err-line-total-too-large = Line amount too large.
+err-too-many-lines = Too many lines (500 at most).
+err-prefix-overlap = One prefix may not start with the other followed by a dash: two documents could get the same number.
+err-numbering-locked = Documents are already numbered: the numbering format can no longer change (continuous numbering).
+err-credit-note-client-mismatch = The credit note must be addressed to the invoice's client.
+error-refused-title = Action not possible

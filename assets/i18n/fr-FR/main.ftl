@@ -493,7 +493,7 @@ invoices-selection = { $count ->
     [one] { $count } document
    *[other] { $count } documents
 }
-invoices-selection-net = total HT
+invoices-selection-net = total HT (avoirs déduits, hors brouillons)
 invoices-selection-total = total TTC
 invoices-col-number = Numéro
 invoices-col-total = Total TTC
@@ -655,3 +655,9 @@ invoices-expected-number = Numéro prévu : { $number } (attribué à l'envoi).
 err-pdf-pending = Le PDF est en cours de génération : réessayez dans quelques secondes.
 err-credit-mode-invalid = Type d'avoir inconnu (cancel, lines ou amount).
 err-adjustment-amount-missing = Remise sans montant.
+err-line-total-too-large = Montant de ligne trop élevé.
+err-too-many-lines = Trop de lignes (500 au plus).
+err-prefix-overlap = Les préfixes ne doivent pas commencer l'un par l'autre suivi d'un tiret : deux documents pourraient porter le même numéro.
+err-numbering-locked = Des documents sont déjà numérotés : le format de numérotation ne peut plus changer (numérotation continue).
+err-credit-note-client-mismatch = L'avoir doit être adressé au client de la facture.
+error-refused-title = Action impossible

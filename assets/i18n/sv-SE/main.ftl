@@ -493,7 +493,7 @@ invoices-selection = { $count ->
     [one] { $count } dokument
    *[other] { $count } dokument
 }
-invoices-selection-net = totalt exkl. moms
+invoices-selection-net = totalt exkl. moms (kreditnotor avdragna, utan utkast)
 invoices-selection-total = totalt inkl. moms
 invoices-col-number = Nummer
 invoices-col-total = Totalt inkl. moms
@@ -655,3 +655,9 @@ invoices-expected-number = Förväntat nummer: { $number } (tilldelas vid utskic
 err-pdf-pending = PDF:en håller på att skapas: försök igen om några sekunder.
 err-credit-mode-invalid = Okänd typ av kreditnota (cancel, lines eller amount).
 err-adjustment-amount-missing = Rabatt utan belopp.
+err-line-total-too-large = Radbeloppet är för stort.
+err-too-many-lines = För många rader (högst 500).
+err-prefix-overlap = Det ena prefixet får inte börja med det andra följt av ett bindestreck: två dokument kunde få samma nummer.
+err-numbering-locked = Dokument är redan numrerade: numreringsformatet kan inte längre ändras (löpande numrering).
+err-credit-note-client-mismatch = Kreditnotan måste ställas till fakturans kund.
+error-refused-title = Åtgärden är inte möjlig
