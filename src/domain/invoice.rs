@@ -131,6 +131,12 @@ pub fn parse_lines(inputs: &[LineInput], errors: &mut LineErrors) -> Vec<Line> {
             }
         };
         let unit_price = match parse_decimal(&input.unit_price, 4).and_then(bounded) {
+            // EN 16931 BR-27: an item's net price is never negative; discounts are
+            // allowances (the document-level discount, or a credit note).
+            Ok(p) if p.is_sign_negative() && !p.is_zero() => {
+                errors.push(index, "unit_price", "unit-price-negative");
+                None
+            }
             Ok(p) => Some(p),
             Err(code) => {
                 errors.push(index, "unit_price", code);
@@ -419,6 +425,12 @@ pub fn check_issuable(computed: &Computed, context: &VatContext) -> Result<(), F
             break;
         }
     }
+    // EN 16931 BR-O-11: "not subject to VAT" stands alone on a document.
+    if computed.breakdown.len() > 1
+        && computed.breakdown.iter().any(|b| b.vat == VatCode::OutsideScope)
+    {
+        errors.push("lines", "vat-outside-scope-alone");
+    }
     errors.into_result(|| ())
 }
 
@@ -569,7 +581,6 @@ mod tests {
     #[rstest]
     #[case(dec!(1), dec!(0.005), 1)] // half a cent rounds away from zero
     #[case(dec!(1), dec!(0.004), 0)]
-    #[case(dec!(1), dec!(-0.005), -1)]
     #[case(dec!(3), dec!(33.3333), 10_000)]
     #[case(dec!(0.3333), dec!(3), 100)] // 0.9999
     #[case(dec!(1.5), dec!(0.0150), 2)] // 0.0225

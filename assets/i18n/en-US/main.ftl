@@ -661,3 +661,5 @@ err-prefix-overlap = One prefix may not start with the other followed by a dash:
 err-numbering-locked = Documents are already numbered: the numbering format can no longer change (continuous numbering).
 err-credit-note-client-mismatch = The credit note must be addressed to the invoice's client.
 error-refused-title = Action not possible
+err-unit-price-negative = The unit price cannot be negative: use a discount or a credit note.
+err-vat-outside-scope-alone = "Outside scope" cannot be mixed with other rates on one invoice.

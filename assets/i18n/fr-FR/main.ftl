@@ -661,3 +661,5 @@ err-prefix-overlap = Les préfixes ne doivent pas commencer l'un par l'autre sui
 err-numbering-locked = Des documents sont déjà numérotés : le format de numérotation ne peut plus changer (numérotation continue).
 err-credit-note-client-mismatch = L'avoir doit être adressé au client de la facture.
 error-refused-title = Action impossible
+err-unit-price-negative = Le prix unitaire ne peut pas être négatif : utilisez une remise ou un avoir.
+err-vat-outside-scope-alone = « Hors champ » ne se mélange pas à d'autres taux sur une même facture.

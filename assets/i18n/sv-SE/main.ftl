@@ -661,3 +661,5 @@ err-prefix-overlap = Det ena prefixet får inte börja med det andra följt av e
 err-numbering-locked = Dokument är redan numrerade: numreringsformatet kan inte längre ändras (löpande numrering).
 err-credit-note-client-mismatch = Kreditnotan måste ställas till fakturans kund.
 error-refused-title = Åtgärden är inte möjlig
+err-unit-price-negative = Á-priset kan inte vara negativt: använd en rabatt eller en kreditnota.
+err-vat-outside-scope-alone = "Utanför tillämpningsområdet" kan inte blandas med andra momssatser på samma faktura.
