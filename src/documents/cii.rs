@@ -515,4 +515,15 @@ mod tests {
     fn every_document_of_the_corpus_passes_the_official_rules() {
         corpus::validate_all("cii", cii_xml);
     }
+
+    #[test]
+    fn the_validation_rejects_a_broken_document() {
+        corpus::broken_document_is_rejected("cii", cii_xml, |xml| {
+            xml.replace(
+                "<ram:SubjectCode>PMT</ram:SubjectCode>",
+                "<ram:SubjectCode>AAI</ram:SubjectCode>",
+            )
+            .replace("<ram:GrandTotalAmount>", "<ram:GrandTotalAmount>1")
+        });
+    }
 }

@@ -432,10 +432,8 @@ pub fn document(name: &str) -> InvoiceDocument {
         .unwrap_or_else(|| panic!("no document {name} in the corpus"))
 }
 
-/// Writes every document of the corpus as `<name>.<syntax>.xml` into a temporary
-/// directory (or into `$EINVOICE_CORPUS_DIR` when set, to look at them) and runs the
-/// validation script on it; panics with its report on failure.
-pub fn validate_all(syntax: &str, export: fn(&InvoiceDocument) -> Result<Vec<u8>, XmlError>) {
+/// Runs `scripts/validate_einvoices.py` on a directory: whether it passed, and its report.
+pub fn run_validator(dir: &Path) -> (bool, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join(".venv/bin/python");
     assert!(
@@ -443,6 +441,23 @@ pub fn validate_all(syntax: &str, export: fn(&InvoiceDocument) -> Result<Vec<u8>
         "{} is missing: run bin/test once (it creates .venv from requirements-test.txt)",
         python.display()
     );
+    let output = Command::new(&python)
+        .arg(root.join("scripts/validate_einvoices.py"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), report)
+}
+
+/// Writes every document of the corpus as `<name>.<syntax>.xml` into a temporary
+/// directory (or into `$EINVOICE_CORPUS_DIR` when set, to look at them) and runs the
+/// validation script on it; panics with its report on failure.
+pub fn validate_all(syntax: &str, export: fn(&InvoiceDocument) -> Result<Vec<u8>, XmlError>) {
     let dir = tempfile::tempdir().unwrap();
     let keep = std::env::var_os("EINVOICE_CORPUS_DIR").map(std::path::PathBuf::from);
     for (name, doc) in documents() {
@@ -454,17 +469,8 @@ pub fn validate_all(syntax: &str, export: fn(&InvoiceDocument) -> Result<Vec<u8>
         }
         std::fs::write(dir.path().join(file), bytes).unwrap();
     }
-    let output = Command::new(&python)
-        .arg(root.join("scripts/validate_einvoices.py"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if !output.status.success() {
+    let (passed, report) = run_validator(dir.path());
+    if !passed {
         let kept = dir.keep();
         panic!(
             "the {syntax} corpus does not pass the official rules (files kept in {}):\n{report}",
@@ -473,4 +479,27 @@ pub fn validate_all(syntax: &str, export: fn(&InvoiceDocument) -> Result<Vec<u8>
     }
     // Warnings do not fail; shown with `cargo test -- --nocapture`.
     println!("{report}");
+}
+
+/// The validation is not vacuous: a document broken on purpose (the PMT note renamed,
+/// the total changed) is rejected with the rules it breaks.
+pub fn broken_document_is_rejected(
+    syntax: &str,
+    export: fn(&InvoiceDocument) -> Result<Vec<u8>, XmlError>,
+    break_it: fn(String) -> String,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = String::from_utf8(export(&document("one-rate")).unwrap()).unwrap();
+    let broken = break_it(xml.clone());
+    assert_ne!(broken, xml, "nothing was broken");
+    std::fs::write(dir.path().join(format!("broken.{syntax}.xml")), broken).unwrap();
+    let (passed, report) = run_validator(dir.path());
+    assert!(!passed, "{report}");
+    for rule in [
+        "BR-FR-05",
+        "BR-CO-15",
+        "summary: 1 files checked, 0 valid, 1 invalid",
+    ] {
+        assert!(report.contains(rule), "{rule} not reported:\n{report}");
+    }
 }

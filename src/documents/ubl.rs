@@ -439,4 +439,14 @@ mod tests {
     fn every_document_of_the_corpus_passes_the_official_rules() {
         corpus::validate_all("ubl", ubl_xml);
     }
+
+    #[test]
+    fn the_validation_rejects_a_broken_document() {
+        corpus::broken_document_is_rejected("ubl", ubl_xml, |xml| {
+            xml.replace("#PMT#", "#AAI#").replace(
+                "<cbc:TaxInclusiveAmount currencyID=\"EUR\">",
+                "<cbc:TaxInclusiveAmount currencyID=\"EUR\">1",
+            )
+        });
+    }
 }
