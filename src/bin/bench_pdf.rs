@@ -1,11 +1,70 @@
 //! Renders example invoices on one thread and reports PDFs per second and the median time
 //! per PDF: `cargo run --release --bin bench_pdf -- 2000` (2000 renders per variant).
+//!
+//! Then the Factur-X PDF (PDF/A-3 with the XML embedded) of the same documents: drawn
+//! and completed in memory (`render_facturx`), and the completion alone of a PDF already
+//! written (`to_facturx`, which parses it), with a synthetic XML of the size of a CII.
 
 use std::time::{Duration, Instant};
 
-use encaisse::documents::{example::example_invoice, pdf::render_pdf};
+use encaisse::{
+    documents::{
+        example::example_invoice,
+        facturx::{render_facturx, to_facturx},
+        pdf::render_pdf,
+    },
+    views::document::InvoiceDocument,
+};
 
 const LOGO: &[u8] = include_bytes!("../../tests/fixtures/logo.png");
+
+/// Times `count` runs of `run`: runs per second, median and 95th percentile.
+fn measure<T>(count: usize, mut run: impl FnMut() -> T) -> (f64, Duration, Duration) {
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
+    let started = Instant::now();
+    for _ in 0..count {
+        let start = Instant::now();
+        let result = run();
+        times.push(start.elapsed());
+        std::hint::black_box(result);
+    }
+    let total = started.elapsed();
+    times.sort();
+    #[allow(clippy::cast_precision_loss)]
+    let per_second = count as f64 / total.as_secs_f64();
+    (
+        per_second,
+        times[times.len() / 2],
+        times[times.len() * 95 / 100],
+    )
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// An XML about the size of the document's CII (about 1.5 KB a line plus 4 KB).
+fn synthetic_xml(doc: &InvoiceDocument) -> Vec<u8> {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rsm:CrossIndustryInvoice \
+         xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\" \
+         xmlns:ram=\"urn:un:unece:uncefact:data:standard:\
+         ReusableAggregateBusinessInformationEntity:100\">\n",
+    );
+    xml.push_str(
+        &"  <ram:Header>parties, dates, payment terms, VAT breakdown</ram:Header>\n".repeat(56),
+    );
+    for (i, line) in doc.lines.iter().enumerate() {
+        for _ in 0..20 {
+            xml.push_str(&format!(
+                "  <ram:LineItem><ram:ID>{i}</ram:ID><ram:Name>{}</ram:Name></ram:LineItem>\n",
+                line.line.description.chars().take(24).collect::<String>()
+            ));
+        }
+    }
+    xml.push_str("</rsm:CrossIndustryInvoice>\n");
+    xml.into_bytes()
+}
 
 fn main() {
     let count: usize = std::env::args()
@@ -21,9 +80,14 @@ fn main() {
     ];
     for (name, lines, logo) in variants {
         let doc = example_invoice(lines);
+        let xml = synthetic_xml(&doc);
         // Warm-up: font parsing happens once per process, not in the figures.
-        let first = match render_pdf(&doc, logo) {
-            Ok(bytes) => bytes,
+        let (first, facturx) = match render_pdf(&doc, logo).and_then(|pdf| {
+            let facturx = to_facturx(&pdf, &xml, &doc)
+                .map_err(|e| encaisse::documents::pdf::PdfError::Write(e.to_string()))?;
+            Ok((pdf, facturx))
+        }) {
+            Ok(files) => files,
             Err(error) => {
                 eprintln!("bench_pdf: {name}: {error}");
                 std::process::exit(1);
@@ -33,26 +97,31 @@ fn main() {
             .windows(11)
             .filter(|w| w.starts_with(b"/Type/Page") && w[10] != b's')
             .count();
-        let mut times: Vec<Duration> = Vec::with_capacity(count);
-        let started = Instant::now();
-        for _ in 0..count {
-            let start = Instant::now();
-            let bytes = render_pdf(&doc, logo);
-            times.push(start.elapsed());
-            std::hint::black_box(bytes.ok());
-        }
-        let total = started.elapsed();
-        times.sort();
-        let median = times[times.len() / 2];
-        let p95 = times[times.len() * 95 / 100];
-        #[allow(clippy::cast_precision_loss)]
-        let per_second = count as f64 / total.as_secs_f64();
+        let (per_second, median, p95) = measure(count, || render_pdf(&doc, logo).ok());
         println!(
             "{name:>16}: {per_second:7.0} PDFs/s, median {:6.3} ms, p95 {:6.3} ms, \
              {} bytes, {pages} page(s)",
-            median.as_secs_f64() * 1000.0,
-            p95.as_secs_f64() * 1000.0,
+            ms(median),
+            ms(p95),
             first.len(),
+        );
+        let (per_second, median, p95) = measure(count, || render_facturx(&doc, logo, &xml).ok());
+        println!(
+            "{:>16}  Factur-X drawn and completed: {per_second:7.0} PDFs/s, median {:6.3} ms, \
+             p95 {:6.3} ms, {} bytes with a {}-byte XML",
+            "",
+            ms(median),
+            ms(p95),
+            facturx.len(),
+            xml.len(),
+        );
+        let (per_second, median, p95) = measure(count, || to_facturx(&first, &xml, &doc).ok());
+        println!(
+            "{:>16}  to_facturx of the written PDF alone: {per_second:7.0}/s, median {:6.3} ms, \
+             p95 {:6.3} ms",
+            "",
+            ms(median),
+            ms(p95),
         );
     }
 }

@@ -466,7 +466,7 @@ fn reference(doc: &InvoiceDocument) -> String {
 }
 
 /// The PDF's Info title: "Facture F-2026-000042".
-fn info_title(doc: &InvoiceDocument) -> String {
+pub(crate) fn info_title(doc: &InvoiceDocument) -> String {
     let title = doc.title_fr();
     match (&doc.number, doc.test_mode) {
         (_, true) => format!("{title} (test)"),
@@ -1517,10 +1517,20 @@ fn decode_logo(bytes: &[u8]) -> Result<(RawImage, LogoPlacement), PdfError> {
     Ok((image, placement))
 }
 
-/// The PDF dates: when the document was issued, or its issue date at midnight UTC, never
-/// the clock (rendering twice must give the same bytes).
-fn pdf_date(doc: &InvoiceDocument) -> printpdf::OffsetDateTime {
-    let timestamp = doc.issued_at.map_or_else(
+/// The PDF's Info subject: "Facture n° F-2026-000042 — Client SARL".
+pub(crate) fn info_subject(doc: &InvoiceDocument) -> String {
+    format!("{} — {}", reference(doc), doc.buyer.legal_name)
+}
+
+/// The PDF's Info creator (the application that made the document).
+pub(crate) const INFO_CREATOR: &str = "Encaisse";
+/// The PDF's Info producer (what wrote the file).
+pub(crate) const INFO_PRODUCER: &str = "Encaisse (printpdf)";
+
+/// When the document was issued, or its issue date at midnight UTC, as Unix seconds:
+/// the PDF dates, never the clock (rendering twice must give the same bytes).
+pub(crate) fn document_timestamp(doc: &InvoiceDocument) -> i64 {
+    doc.issued_at.map_or_else(
         || {
             doc.issue_date
                 .and_time(chrono::NaiveTime::MIN)
@@ -1528,8 +1538,12 @@ fn pdf_date(doc: &InvoiceDocument) -> printpdf::OffsetDateTime {
                 .timestamp()
         },
         |at| at.timestamp(),
-    );
-    printpdf::OffsetDateTime::from_unix_timestamp(timestamp)
+    )
+}
+
+/// The PDF dates (see [`document_timestamp`]).
+fn pdf_date(doc: &InvoiceDocument) -> printpdf::OffsetDateTime {
+    printpdf::OffsetDateTime::from_unix_timestamp(document_timestamp(doc))
         .unwrap_or_else(|_| printpdf::OffsetDateTime::epoch())
 }
 
@@ -1551,6 +1565,22 @@ fn file_identifier(doc: &InvoiceDocument, logo: Option<&[u8]>) -> Vec<u8> {
 /// [`PdfError::Logo`] when the logo does not decode, [`PdfError::Font`] when a font
 /// subset cannot be made, [`PdfError::Write`] when the PDF cannot be written.
 pub fn render_pdf(doc: &InvoiceDocument, logo: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
+    let mut file = render_document(doc, logo)?;
+    let mut bytes = Vec::with_capacity(48 * 1024);
+    file.save_to(&mut bytes)
+        .map_err(|e| PdfError::Write(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// The PDF of [`render_pdf`] before it is written out, its streams compressed: the
+/// Factur-X PDF (`documents::facturx`) completes it without parsing the file again.
+///
+/// # Errors
+/// As [`render_pdf`].
+pub(crate) fn render_document(
+    doc: &InvoiceDocument,
+    logo: Option<&[u8]>,
+) -> Result<lopdf::Document, PdfError> {
     let fonts = fonts();
     let decoded_logo = logo.map(decode_logo).transpose()?;
     let mut pdf = PdfDocument::new(&info_title(doc));
@@ -1560,9 +1590,9 @@ pub fn render_pdf(doc: &InvoiceDocument, logo: Option<&[u8]>) -> Result<Vec<u8>,
     info.modification_date = when;
     info.metadata_date = when;
     info.author.clone_from(&doc.seller.legal_name);
-    info.subject = format!("{} — {}", reference(doc), doc.buyer.legal_name);
-    info.creator = "Encaisse".to_string();
-    info.producer = "Encaisse (printpdf)".to_string();
+    info.subject = info_subject(doc);
+    info.creator = INFO_CREATOR.to_string();
+    info.producer = INFO_PRODUCER.to_string();
     let placement = decoded_logo.map(|(image, placement)| {
         pdf.resources
             .xobjects
@@ -1619,10 +1649,7 @@ pub fn render_pdf(doc: &InvoiceDocument, logo: Option<&[u8]>) -> Result<Vec<u8>,
         ]),
     );
     file.compress();
-    let mut bytes = Vec::with_capacity(48 * 1024);
-    file.save_to(&mut bytes)
-        .map_err(|e| PdfError::Write(e.to_string()))?;
-    Ok(bytes)
+    Ok(file)
 }
 
 /// Walks the text operations of `pages` with the face each one uses.
