@@ -3,17 +3,15 @@
 //!
 //! Then the Factur-X PDF (PDF/A-3 with the XML embedded) of the same documents: drawn
 //! and completed in memory (`render_facturx`), and the completion alone of a PDF already
-//! written (`to_facturx`, which parses it), with a synthetic XML of the size of a CII.
+//! written (`to_facturx`, which parses it), with the document's CII (not timed here).
 
 use std::time::{Duration, Instant};
 
-use encaisse::{
-    documents::{
-        example::example_invoice,
-        facturx::{render_facturx, to_facturx},
-        pdf::render_pdf,
-    },
-    views::document::InvoiceDocument,
+use encaisse::documents::{
+    cii::cii_xml,
+    example::example_invoice,
+    facturx::{render_facturx, to_facturx},
+    pdf::render_pdf,
 };
 
 const LOGO: &[u8] = include_bytes!("../../tests/fixtures/logo.png");
@@ -43,29 +41,6 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// An XML about the size of the document's CII (about 1.5 KB a line plus 4 KB).
-fn synthetic_xml(doc: &InvoiceDocument) -> Vec<u8> {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rsm:CrossIndustryInvoice \
-         xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\" \
-         xmlns:ram=\"urn:un:unece:uncefact:data:standard:\
-         ReusableAggregateBusinessInformationEntity:100\">\n",
-    );
-    xml.push_str(
-        &"  <ram:Header>parties, dates, payment terms, VAT breakdown</ram:Header>\n".repeat(56),
-    );
-    for (i, line) in doc.lines.iter().enumerate() {
-        for _ in 0..20 {
-            xml.push_str(&format!(
-                "  <ram:LineItem><ram:ID>{i}</ram:ID><ram:Name>{}</ram:Name></ram:LineItem>\n",
-                line.line.description.chars().take(24).collect::<String>()
-            ));
-        }
-    }
-    xml.push_str("</rsm:CrossIndustryInvoice>\n");
-    xml.into_bytes()
-}
-
 fn main() {
     let count: usize = std::env::args()
         .nth(1)
@@ -80,7 +55,13 @@ fn main() {
     ];
     for (name, lines, logo) in variants {
         let doc = example_invoice(lines);
-        let xml = synthetic_xml(&doc);
+        let xml = match cii_xml(&doc) {
+            Ok(xml) => xml,
+            Err(error) => {
+                eprintln!("bench_pdf: {name}: CII: {error}");
+                std::process::exit(1);
+            }
+        };
         // Warm-up: font parsing happens once per process, not in the figures.
         let (first, facturx) = match render_pdf(&doc, logo).and_then(|pdf| {
             let facturx = to_facturx(&pdf, &xml, &doc)

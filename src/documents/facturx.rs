@@ -27,7 +27,7 @@
 //!
 //! [`render_facturx`] draws and completes the PDF in memory; [`to_facturx`] completes a
 //! PDF already written (parsed once, its streams copied as they are: nothing is
-//! decompressed or compressed again, only the XML is compressed).
+//! decompressed or compressed again, only the XML is compressed, at the fastest level).
 
 use std::{fmt::Write as _, sync::OnceLock};
 
@@ -164,18 +164,15 @@ fn complete(file: &mut Document, xml: &[u8], doc: &InvoiceDocument) -> Result<()
     let mut params = Dictionary::new();
     params.set("ModDate", text(&meta.pdf_date));
     params.set("Size", i64::try_from(xml.len()).unwrap_or(i64::MAX));
-    let mut embedded = Stream::new(
+    let embedded = file.add_object(Stream::new(
         Dictionary::from_iter([
             ("Type", Object::Name(b"EmbeddedFile".to_vec())),
             ("Subtype", Object::Name(b"text/xml".to_vec())),
             ("Params", Object::Dictionary(params)),
+            ("Filter", Object::Name(b"FlateDecode".to_vec())),
         ]),
-        xml.to_vec(),
-    );
-    embedded
-        .compress()
-        .map_err(|e| FacturxError::Write(e.to_string()))?;
-    let embedded = file.add_object(embedded);
+        deflate(xml).map_err(|e| FacturxError::Write(e.to_string()))?,
+    ));
     let filespec = file.add_object(Dictionary::from_iter([
         ("Type", Object::Name(b"Filespec".to_vec())),
         ("F", text(FACTURX_FILENAME)),
@@ -447,6 +444,19 @@ fn sanitise_annotation(annotation: &mut Dictionary) {
     {
         annotation.remove(b"A");
     }
+}
+
+/// `data` Flate-compressed at the fastest level: for the XML of an invoice, 4 times
+/// (5 lines, 15 KB) to 15 times (40 lines, 59 KB) faster than the strongest level that
+/// lopdf uses, for a result 0.8 to 2 KB larger (3.4 KB and 5.5 KB).
+fn deflate(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(data)?;
+    encoder.finish()
 }
 
 /// The sRGB profile, Flate-compressed once per process.
