@@ -7,17 +7,20 @@
 //! - the XML as an embedded file stream (`/Subtype /text#2Fxml`, `/Params` with its size
 //!   and date), its file specification (`/F`, `/UF`, `/AFRelationship /Data`) named in
 //!   the catalog's `/AF` and in the `/EmbeddedFiles` name tree;
-//! - an XMP metadata stream, never compressed (PDF/A-3 § 6.6): the PDF/A identification
+//! - an XMP metadata stream in the catalog (PDF/A-3 § 6.6), not compressed so that any
+//!   tool finds it (PDF/A-1 required it, validators still look): the PDF/A identification
 //!   (part 3, conformance B), the Dublin Core, PDF and XMP properties matching the Info
 //!   dictionary (same title, author, subject, tools and instants), the Factur-X
 //!   extension schema and its four properties (`fx:` namespace of Factur-X 1.0);
 //! - a single `GTS_PDFA1` output intent with the sRGB ICC profile (the pages paint in
 //!   DeviceRGB and DeviceGray, which PDF/A then allows);
-//! - the Info dictionary rewritten with only the entries the XMP mirrors (printpdf also
-//!   writes `/Trapped`, `/Identifier`, `/Keywords` and an empty `/GTS_PDFXVersion`,
-//!   which would each need an XMP equivalent);
+//! - the Info dictionary rewritten with only the entries the XMP mirrors: printpdf also
+//!   writes `/Trapped /False` and an empty `/Keywords`, which PDF/A would want mirrored
+//!   in the XMP too, and an empty `/Identifier` (the empty `/GTS_PDFXVersion` is removed
+//!   by `documents::pdf`);
 //! - whatever PDF/A forbids and a PDF could carry is removed: document and page
-//!   additional actions, JavaScript, non-printing or hidden annotations. The PDFs of
+//!   additional actions, JavaScript and other forbidden actions; annotations are made
+//!   printing and visible. The PDFs of
 //!   `documents::pdf` have none of them, nor encryption (refused), nor transparency
 //!   groups; their fonts are all embedded subsets (Type0 / CIDFontType2, Identity-H,
 //!   ToUnicode) and their `/ID` is kept.
@@ -239,7 +242,7 @@ fn complete(file: &mut Document, xml: &[u8], doc: &InvoiceDocument) -> Result<()
         "OutputIntents",
         Object::Array(vec![Object::Dictionary(intent)]),
     );
-    // PDF/A-3 § 6.5, 6.6: no additional actions, no JavaScript.
+    // PDF/A-3 § 6.5: no additional actions, no JavaScript.
     catalog.remove(b"AA");
     if catalog
         .get(b"OpenAction")
@@ -346,7 +349,7 @@ fn names_with_facturx(
         .and_then(|catalog| catalog.get(b"Names").ok())
         .and_then(resolved)
         .unwrap_or_default();
-    // PDF/A-3 § 6.6.1: no JavaScript.
+    // PDF/A-3 § 6.5.1: no JavaScript.
     names.remove(b"JavaScript");
     let tree = names
         .get(b"EmbeddedFiles")
@@ -1172,7 +1175,7 @@ mod tests {
             let dict = match object {
                 Object::Dictionary(dict) => dict,
                 Object::Stream(stream) => {
-                    // § 6.1.7: no external streams; § 6.1.8: no LZW.
+                    // § 6.1.7: no external streams, no LZW.
                     for key in [b"F".as_slice(), b"FFilter", b"FDecodeParms"] {
                         assert!(!stream.dict.has(key));
                     }
@@ -1190,7 +1193,7 @@ mod tests {
                 }
                 _ => continue,
             };
-            // § 6.5, 6.6: no JavaScript, no additional actions, no forbidden action.
+            // § 6.5: no JavaScript, no additional actions, no forbidden action.
             assert!(!dict.has(b"JS") && !dict.has(b"AA"));
             if let Ok(kind) = dict.get(b"S").and_then(Object::as_name) {
                 assert!(!matches!(
