@@ -530,19 +530,35 @@ async fn preview_pdf(
     Ok(pdf_response(bytes, "Brouillon.pdf"))
 }
 
-pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+/// A stored file answered with its name; `inline` for PDFs (shown by the browser),
+/// `attachment` for XML exports (saved).
+fn file_response(
+    bytes: Vec<u8>,
+    content_type: &str,
+    disposition: &str,
+    filename: &str,
+) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", filename.replace('"', "")),
+                format!("{disposition}; filename=\"{}\"", filename.replace('"', "")),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// An e-invoice XML export, downloaded as a file.
+pub fn xml_response(bytes: Vec<u8>, filename: &str) -> Response {
+    file_response(bytes, "application/xml", "attachment", filename)
+}
+
+pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+    file_response(bytes, "application/pdf", "inline", filename)
 }
 
 async fn email_data(

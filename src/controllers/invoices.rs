@@ -10,7 +10,7 @@ use loco_rs::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::invoice_wizard::{invoice_path, pdf_response, ACTIVE, BASE};
+use super::invoice_wizard::{invoice_path, pdf_response, xml_response, ACTIVE, BASE};
 use crate::{
     domain::{client::Paging, draft::parse_date, money::format_cents},
     models::_entities::{clients as client_rows, document_files, invoices},
@@ -243,6 +243,49 @@ async fn pdf(
         file.content,
         &render_document::pdf_filename(&document),
     ))
+}
+
+/// The e-invoice of an issued document in CII or UBL, made from its frozen document.
+async fn export_xml(
+    ctx: &AppContext,
+    company_id: i64,
+    pid: &str,
+    syntax: render_document::XmlSyntax,
+) -> Result<Response, WebError> {
+    let invoice = docs::find(&ctx.db, company_id, pid).await?;
+    let document = render_document::frozen(&invoice)?.ok_or(WebError::NotFound)?;
+    Ok(xml_response(
+        syntax.export(&document)?,
+        &syntax.filename(&document),
+    ))
+}
+
+async fn cii(
+    State(ctx): State<AppContext>,
+    SellerUser(user): SellerUser,
+    Path(pid): Path<String>,
+) -> Result<Response, WebError> {
+    export_xml(
+        &ctx,
+        user.company_id()?,
+        &pid,
+        render_document::XmlSyntax::Cii,
+    )
+    .await
+}
+
+async fn ubl(
+    State(ctx): State<AppContext>,
+    SellerUser(user): SellerUser,
+    Path(pid): Path<String>,
+) -> Result<Response, WebError> {
+    export_xml(
+        &ctx,
+        user.company_id()?,
+        &pid,
+        render_document::XmlSyntax::Ubl,
+    )
+    .await
 }
 
 async fn resend_confirmation(
@@ -484,6 +527,8 @@ pub fn routes() -> Routes {
         .add("/", get(index))
         .add("/{pid}", get(show))
         .add("/{pid}/pdf", get(pdf))
+        .add("/{pid}/cii.xml", get(cii))
+        .add("/{pid}/ubl.xml", get(ubl))
         .add("/{pid}/resend", get(resend_confirmation).post(resend))
         .add("/{pid}/credit-note", get(credit_form).post(credit_submit))
 }

@@ -427,7 +427,10 @@ pub fn check_issuable(computed: &Computed, context: &VatContext) -> Result<(), F
     }
     // EN 16931 BR-O-11: "not subject to VAT" stands alone on a document.
     if computed.breakdown.len() > 1
-        && computed.breakdown.iter().any(|b| b.vat == VatCode::OutsideScope)
+        && computed
+            .breakdown
+            .iter()
+            .any(|b| b.vat == VatCode::OutsideScope)
     {
         errors.push("lines", "vat-outside-scope-alone");
     }

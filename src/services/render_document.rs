@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{issue_invoice::store_files, ServiceError};
 use crate::{
-    documents::pdf::render_pdf,
+    documents::{cii::cii_xml, facturx::render_facturx},
     domain::{invoice::Status, outbox},
     jobs,
     models::_entities::{
@@ -53,30 +53,6 @@ pub fn pdf_filename(document: &InvoiceDocument) -> String {
         document.title_fr(),
         document.number.as_deref().unwrap_or("brouillon")
     )
-}
-
-/// Renders a frozen document with the logo it names.
-///
-/// # Errors
-/// Database or rendering errors.
-pub async fn render_bytes(
-    ctx: &AppContext,
-    document: &InvoiceDocument,
-) -> Result<Vec<u8>, ServiceError> {
-    let logo = match &document.seller.logo_sha256 {
-        Some(sha) => document_files::Entity::find()
-            .filter(document_files::Column::Sha256.eq(sha.as_str()))
-            .one(&ctx.db)
-            .await?
-            .map(|f| f.content),
-        None => None,
-    };
-    let document = document.clone();
-    // Rendering is CPU work: keep it off the async executor's threads.
-    tokio::task::spawn_blocking(move || render_pdf(&document, logo.as_deref()))
-        .await
-        .map_err(|e| ServiceError::Other(format!("render task: {e}")))?
-        .map_err(|e| ServiceError::Other(format!("render: {e}")))
 }
 
 /// # Errors
@@ -121,6 +97,18 @@ struct ChunkOutcome {
     issued: usize,
 }
 
+/// The PDF of an issued document: a Factur-X PDF (PDF/A-3 carrying its CII as
+/// `factur-x.xml`), since every invoice between companies must be a structured e-invoice
+/// (CGI art. 289 bis, the 2026–2027 e-invoicing reform). The same bytes are stored,
+/// e-mailed and downloaded.
+///
+/// # Errors
+/// The document has no number, or the PDF cannot be drawn or written.
+pub fn issued_pdf(document: &InvoiceDocument, logo: Option<&[u8]>) -> Result<Vec<u8>, String> {
+    let xml = cii_xml(document).map_err(|e| e.to_string())?;
+    render_facturx(document, logo, &xml).map_err(|e| e.to_string())
+}
+
 /// Renders the PDFs of `documents` on every core.
 async fn render_all(
     documents: Vec<(i64, InvoiceDocument)>,
@@ -143,7 +131,7 @@ async fn render_all(
                         .logo_sha256
                         .as_ref()
                         .and_then(|sha| logos.get(sha));
-                    render_pdf(&document, logo.map(Vec::as_slice))
+                    issued_pdf(&document, logo.map(Vec::as_slice))
                         .map(|bytes| (id, bytes))
                         .map_err(|e| ServiceError::Other(format!("render {id}: {e}")))
                 })
@@ -365,4 +353,42 @@ pub async fn enqueue_missing(ctx: &AppContext) -> Result<usize, ServiceError> {
         jobs::enqueue_render(ctx, *id).await;
     }
     Ok(ids.len())
+}
+
+/// The structured syntaxes an issued document is exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlSyntax {
+    /// UN/CEFACT CII D16B, Factur-X EN 16931 profile (the XML inside the Factur-X PDF).
+    Cii,
+    /// OASIS UBL 2.1 (Peppol BIS Billing 3.0 conventions).
+    Ubl,
+}
+
+impl XmlSyntax {
+    /// The file name of a document's export ("Facture-F-2026-000042.cii.xml").
+    #[must_use]
+    pub fn filename(self, document: &InvoiceDocument) -> String {
+        let extension = match self {
+            Self::Cii => "cii",
+            Self::Ubl => "ubl",
+        };
+        format!(
+            "{}-{}.{extension}.xml",
+            document.title_fr(),
+            document.number.as_deref().unwrap_or("brouillon")
+        )
+    }
+
+    /// The export of an issued document, made from its frozen document: the same amounts
+    /// and mentions as its PDF (for CII, the very XML embedded in it).
+    ///
+    /// # Errors
+    /// A draft (no number) is never exported.
+    pub fn export(self, document: &InvoiceDocument) -> Result<Vec<u8>, ServiceError> {
+        match self {
+            Self::Cii => crate::documents::cii::cii_xml(document),
+            Self::Ubl => crate::documents::ubl::ubl_xml(document),
+        }
+        .map_err(|e| ServiceError::Other(format!("e-invoice export: {e}")))
+    }
 }

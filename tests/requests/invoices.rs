@@ -163,6 +163,31 @@ async fn the_wizard_previews_then_sends_a_numbered_invoice_with_its_pdf() {
             stored.content.as_slice(),
             "downloads return the stored bytes"
         );
+        // The e-invoice exports, from the page that offers them.
+        assert!(server
+            .get(&base)
+            .await
+            .html()
+            .contains(&format!("{base}/cii.xml")));
+        let cii = server.get(&format!("{base}/cii.xml")).await;
+        assert_eq!(cii.header("content-type"), "application/xml");
+        assert!(cii
+            .header("content-disposition")
+            .to_str()
+            .unwrap()
+            .contains(&format!("Facture-F-{year}-000001.cii.xml")));
+        assert!(cii
+            .text()
+            .contains(&format!("<ram:ID>F-{year}-000001</ram:ID>")));
+        assert!(cii.text().contains("<ram:TypeCode>380</ram:TypeCode>"));
+        let ubl = server.get(&format!("{base}/ubl.xml")).await;
+        assert_eq!(ubl.header("content-type"), "application/xml");
+        assert!(ubl
+            .text()
+            .contains("<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\""));
+        assert!(ubl
+            .text()
+            .contains(&format!("<cbc:ID>F-{year}-000001</cbc:ID>")));
         let mail = outbox_messages::Entity::find()
             .filter(outbox_messages::Column::InvoiceId.eq(invoice.id))
             .one(&ctx.db)
@@ -707,6 +732,8 @@ async fn another_company_gets_404_on_every_invoice_route() {
             for suffix in [
                 "",
                 "/pdf",
+                "/cii.xml",
+                "/ubl.xml",
                 "/edit",
                 "/preview",
                 "/preview.pdf",
@@ -780,6 +807,11 @@ async fn the_api_creates_issues_reads_and_credits_invoices() {
 
         let pending = auth(server.get(&format!("/api/invoices/{id}/pdf"))).await;
         assert_eq!(pending.status_code(), 409);
+        for export in ["cii", "ubl"] {
+            let draft_export = auth(server.get(&format!("/api/invoices/{id}/{export}"))).await;
+            assert_eq!(draft_export.status_code(), 409, "a draft is no e-invoice");
+            assert_eq!(draft_export.json::<Value>()["error"]["code"], "invoice-not-issued");
+        }
         let issued: Value = auth(server.post(&format!("/api/invoices/{id}/issue"))).await.json();
         let year = paris_today(&ctx).format("%Y").to_string();
         assert_eq!(issued["number"], format!("F-{year}-000001"));
@@ -790,7 +822,13 @@ async fn the_api_creates_issues_reads_and_credits_invoices() {
         jobs::drain(&ctx).await;
         let pdf = auth(server.get(&format!("/api/invoices/{id}/pdf"))).await;
         assert_eq!(pdf.status_code(), 200);
-        assert!(pdf.as_bytes().starts_with(b"%PDF"));
+        assert!(pdf.as_bytes().starts_with(b"%PDF-1.7"), "a Factur-X PDF (PDF/A-3)");
+        let cii = auth(server.get(&format!("/api/invoices/{id}/cii"))).await;
+        assert_eq!(cii.status_code(), 200);
+        assert!(cii.text().contains("<ram:GrandTotalAmount>119.88</ram:GrandTotalAmount>"));
+        let ubl = auth(server.get(&format!("/api/invoices/{id}/ubl"))).await;
+        assert_eq!(ubl.status_code(), 200);
+        assert!(ubl.text().contains("<cbc:PayableAmount currencyID=\"EUR\">119.88</cbc:PayableAmount>"));
         let found: Value = auth(server.get("/api/invoices")).add_query_param("q", "000001").await.json();
         assert_eq!(found["total"], 1);
         assert_eq!(found["items"][0]["id"], id.as_str());
@@ -801,6 +839,12 @@ async fn the_api_creates_issues_reads_and_credits_invoices() {
         assert_eq!(credit["kind"], "credit_note");
         assert_eq!(credit["number"], format!("AV-{year}-000001"));
         assert_eq!(credit["corrects_id"], id.as_str());
+        let credit_id = credit["id"].as_str().unwrap();
+        let credit_cii = auth(server.get(&format!("/api/invoices/{credit_id}/cii"))).await.text();
+        assert!(credit_cii.contains("<ram:TypeCode>381</ram:TypeCode>"));
+        assert!(credit_cii.contains(&format!("<ram:IssuerAssignedID>F-{year}-000001</ram:IssuerAssignedID>")), "BT-25, the invoice it corrects");
+        let credit_ubl = auth(server.get(&format!("/api/invoices/{credit_id}/ubl"))).await.text();
+        assert!(credit_ubl.contains("<CreditNote xmlns="));
         let cancelled: Value = auth(server.get(&format!("/api/invoices/{id}"))).await.json();
         assert_eq!(cancelled["status"], "cancelled");
         let refused = auth(server.post(&format!("/api/invoices/{id}/credit-notes"))).json(&json!({ "mode": "cancel" })).await;
@@ -811,7 +855,12 @@ async fn the_api_creates_issues_reads_and_credits_invoices() {
         let (b, b_admin) = company_with_admin(&ctx, "Société B", "admin@b.fr").await;
         let (_, b_key) = encaisse::services::api_keys::create(&ctx, b.id, &b_admin, "ERP", None).await.unwrap();
         let b_key = b_key.unwrap();
-        for path in [format!("/api/invoices/{id}"), format!("/api/invoices/{id}/pdf")] {
+        for path in [
+            format!("/api/invoices/{id}"),
+            format!("/api/invoices/{id}/pdf"),
+            format!("/api/invoices/{id}/cii"),
+            format!("/api/invoices/{id}/ubl"),
+        ] {
             assert_eq!(server.get(&path).authorization_bearer(b_key.clone()).await.status_code(), 404, "{path}");
         }
         assert_eq!(server.post(&format!("/api/invoices/{id}/issue")).authorization_bearer(b_key.clone()).await.status_code(), 404);

@@ -1,2 +1,3 @@
+mod einvoices;
 mod invoicing;
 mod outbox;

@@ -663,3 +663,8 @@ err-credit-note-client-mismatch = The credit note must be addressed to the invoi
 error-refused-title = Action not possible
 err-unit-price-negative = The unit price cannot be negative: use a discount or a credit note.
 err-vat-outside-scope-alone = "Outside scope" cannot be mixed with other rates on one invoice.
+
+einvoice-title = E-invoice
+einvoice-explain = The PDF is a Factur-X invoice (PDF/A-3, EN 16931 profile): it carries its structured data and meets the French e-invoicing reform. The same data can be exported for an approved platform or accounting software.
+einvoice-download-cii = Export as CII (XML)
+einvoice-download-ubl = Export as UBL 2.1 (XML)

@@ -663,3 +663,8 @@ err-credit-note-client-mismatch = L'avoir doit être adressé au client de la fa
 error-refused-title = Action impossible
 err-unit-price-negative = Le prix unitaire ne peut pas être négatif : utilisez une remise ou un avoir.
 err-vat-outside-scope-alone = « Hors champ » ne se mélange pas à d'autres taux sur une même facture.
+
+einvoice-title = Facture électronique
+einvoice-explain = Le PDF est une facture Factur-X (PDF/A-3, profil EN 16931) : il contient ses données structurées et répond à la réforme de la facturation électronique. Les mêmes données sont exportables pour une plateforme agréée ou un logiciel comptable.
+einvoice-download-cii = Exporter en CII (XML)
+einvoice-download-ubl = Exporter en UBL 2.1 (XML)

@@ -663,3 +663,8 @@ err-credit-note-client-mismatch = Kreditnotan måste ställas till fakturans kun
 error-refused-title = Åtgärden är inte möjlig
 err-unit-price-negative = Á-priset kan inte vara negativt: använd en rabatt eller en kreditnota.
 err-vat-outside-scope-alone = "Utanför tillämpningsområdet" kan inte blandas med andra momssatser på samma faktura.
+
+einvoice-title = E-faktura
+einvoice-explain = PDF-filen är en Factur-X-faktura (PDF/A-3, profil EN 16931): den innehåller sina strukturerade data och uppfyller den franska reformen om e-fakturering. Samma data kan exporteras till en godkänd plattform eller ett bokföringsprogram.
+einvoice-download-cii = Exportera som CII (XML)
+einvoice-download-ubl = Exportera som UBL 2.1 (XML)

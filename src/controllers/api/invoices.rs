@@ -420,6 +420,69 @@ pub async fn pdf(
     ))
 }
 
+async fn export_xml(
+    ctx: &AppContext,
+    company_id: i64,
+    id: &str,
+    syntax: render_document::XmlSyntax,
+) -> Result<Response, ApiError> {
+    let invoice = docs::find(&ctx.db, company_id, id).await?;
+    if invoice.status == "draft" {
+        return Err(ApiError::Refused("invoice-not-issued"));
+    }
+    let document = render_document::frozen(&invoice)?.ok_or(ApiError::NotFound)?;
+    Ok(crate::controllers::invoice_wizard::xml_response(
+        syntax.export(&document)?,
+        &syntax.filename(&document),
+    ))
+}
+
+/// The e-invoice of an issued document in UN/CEFACT CII (Factur-X EN 16931 profile): the
+/// XML embedded in its PDF.
+#[utoipa::path(
+    get,
+    path = "/api/invoices/{id}/cii",
+    tag = "invoices",
+    params(("id" = uuid::Uuid, Path, description = "The document's id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "application/xml: CrossIndustryInvoice (EN 16931)"),
+        (status = 401, description = "Unknown or revoked key", body = ApiErrorBody),
+        (status = 404, description = "No such document in this company", body = ApiErrorBody),
+        (status = 409, description = "invoice-not-issued", body = ApiErrorBody),
+    )
+)]
+pub async fn cii(
+    State(ctx): State<AppContext>,
+    api: ApiCompany,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    export_xml(&ctx, api.company.id, &id, render_document::XmlSyntax::Cii).await
+}
+
+/// The e-invoice of an issued document in UBL 2.1 (an `Invoice`, or a `CreditNote`),
+/// EN 16931 with Peppol BIS Billing 3.0 conventions.
+#[utoipa::path(
+    get,
+    path = "/api/invoices/{id}/ubl",
+    tag = "invoices",
+    params(("id" = uuid::Uuid, Path, description = "The document's id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "application/xml: UBL 2.1 Invoice or CreditNote"),
+        (status = 401, description = "Unknown or revoked key", body = ApiErrorBody),
+        (status = 404, description = "No such document in this company", body = ApiErrorBody),
+        (status = 409, description = "invoice-not-issued", body = ApiErrorBody),
+    )
+)]
+pub async fn ubl(
+    State(ctx): State<AppContext>,
+    api: ApiCompany,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    export_xml(&ctx, api.company.id, &id, render_document::XmlSyntax::Ubl).await
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct CreditLineBody {

@@ -60,6 +60,8 @@ impl Modify for BearerKey {
         invoices::show,
         invoices::issue,
         invoices::pdf,
+        invoices::cii,
+        invoices::ubl,
         invoices::credit_note,
     ),
     components(schemas(
@@ -107,5 +109,7 @@ pub fn routes() -> Routes {
         .add("/invoices/{id}", get(invoices::show))
         .add("/invoices/{id}/issue", post(invoices::issue))
         .add("/invoices/{id}/pdf", get(invoices::pdf))
+        .add("/invoices/{id}/cii", get(invoices::cii))
+        .add("/invoices/{id}/ubl", get(invoices::ubl))
         .add("/invoices/{id}/credit-notes", post(invoices::credit_note))
 }
