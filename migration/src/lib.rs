@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261125_000001_profile_clients_api_keys;
 mod m20261125_000002_invoices;
+mod m20261125_000003_subscriptions;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261125_000001_profile_clients_api_keys::Migration),
             Box::new(m20261125_000002_invoices::Migration),
+            Box::new(m20261125_000003_subscriptions::Migration),
             // inject-above (do not remove this comment)
         ]
     }

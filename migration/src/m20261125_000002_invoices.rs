@@ -24,7 +24,7 @@ fn fk(
 /// Issued documents are immutable (CGI art. 242 nonies A; DOMAIN.md): beyond the service
 /// rules, the database itself refuses to change or delete them. Status and PDF link may
 /// still move (payments, rendering); nothing that is printed may.
-const FROZEN_COLUMNS: &[&str] = &[
+pub(crate) const FROZEN_COLUMNS: &[&str] = &[
     "kind",
     "number",
     "series_year",
@@ -53,20 +53,25 @@ const FROZEN_COLUMNS: &[&str] = &[
     "charges_cents",
 ];
 
-fn sqlite_triggers() -> Vec<String> {
-    let changed: Vec<String> = FROZEN_COLUMNS
+/// The SQLite trigger that refuses changes to an issued document's `frozen` columns.
+pub(crate) fn sqlite_invoice_trigger(name: &str, frozen: &[&str]) -> String {
+    let changed: Vec<String> = frozen
         .iter()
         .map(|c| format!("NEW.{c} IS NOT OLD.{c}"))
         // Nor may an issued document go back to being a draft (which would reopen it).
         .chain(std::iter::once("NEW.status = 'draft'".to_string()))
         .collect();
+    format!(
+        "CREATE TRIGGER {name} BEFORE UPDATE ON invoices FOR EACH ROW \
+         WHEN OLD.status <> 'draft' AND ({}) \
+         BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END",
+        changed.join(" OR ")
+    )
+}
+
+fn sqlite_triggers() -> Vec<String> {
     let mut statements = vec![
-        format!(
-            "CREATE TRIGGER invoices_issued_immutable BEFORE UPDATE ON invoices FOR EACH ROW \
-             WHEN OLD.status <> 'draft' AND ({}) \
-             BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END",
-            changed.join(" OR ")
-        ),
+        sqlite_invoice_trigger("invoices_issued_immutable", FROZEN_COLUMNS),
         "CREATE TRIGGER invoices_issued_undeletable BEFORE DELETE ON invoices FOR EACH ROW \
          WHEN OLD.status <> 'draft' \
          BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END"
@@ -89,25 +94,31 @@ fn sqlite_triggers() -> Vec<String> {
     statements
 }
 
-fn postgres_triggers() -> Vec<String> {
-    let changed: Vec<String> = FROZEN_COLUMNS
+/// The Postgres function behind the trigger that refuses changes to an issued document's
+/// `frozen` columns and its deletion.
+pub(crate) fn postgres_invoice_function(frozen: &[&str], create: &str) -> String {
+    let changed: Vec<String> = frozen
         .iter()
         .map(|c| format!("NEW.{c} IS DISTINCT FROM OLD.{c}"))
         .chain(std::iter::once("NEW.status = 'draft'".to_string()))
         .collect();
+    format!(
+        "{create} invoices_issued_immutable() RETURNS trigger AS $$ BEGIN \
+         IF TG_OP = 'DELETE' THEN \
+           IF OLD.status <> 'draft' THEN RAISE EXCEPTION 'issued document is immutable'; END IF; \
+           RETURN OLD; \
+         END IF; \
+         IF OLD.status <> 'draft' AND ({}) THEN \
+           RAISE EXCEPTION 'issued document is immutable'; \
+         END IF; \
+         RETURN NEW; END $$ LANGUAGE plpgsql",
+        changed.join(" OR ")
+    )
+}
+
+fn postgres_triggers() -> Vec<String> {
     let mut statements = vec![
-        format!(
-            "CREATE FUNCTION invoices_issued_immutable() RETURNS trigger AS $$ BEGIN \
-             IF TG_OP = 'DELETE' THEN \
-               IF OLD.status <> 'draft' THEN RAISE EXCEPTION 'issued document is immutable'; END IF; \
-               RETURN OLD; \
-             END IF; \
-             IF OLD.status <> 'draft' AND ({}) THEN \
-               RAISE EXCEPTION 'issued document is immutable'; \
-             END IF; \
-             RETURN NEW; END $$ LANGUAGE plpgsql",
-            changed.join(" OR ")
-        ),
+        postgres_invoice_function(FROZEN_COLUMNS, "CREATE FUNCTION"),
         "CREATE TRIGGER invoices_issued_immutable BEFORE UPDATE OR DELETE ON invoices \
          FOR EACH ROW EXECUTE FUNCTION invoices_issued_immutable()"
             .to_string(),

@@ -182,6 +182,8 @@ async fn main() {
                 lines: lines.clone(),
                 adjustments: Vec::new(),
                 notes: None,
+                operation: "services".into(),
+                subscription: None,
             })
             .collect()
     };

@@ -62,6 +62,7 @@ struct Step1Form {
     period_start: String,
     period_end: String,
     operation: String,
+    recurrence: String,
     line_description: Vec<String>,
     line_quantity: Vec<String>,
     line_unit: Vec<String>,
@@ -95,6 +96,7 @@ impl Step1Form {
             period_start: self.period_start.clone(),
             period_end: self.period_end.clone(),
             operation: self.operation.clone(),
+            recurrence: self.recurrence.clone(),
             lines: (0..rows)
                 .map(|i| LineInput {
                     description: at(&self.line_description, i),

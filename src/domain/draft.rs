@@ -65,6 +65,8 @@ pub struct DraftInput {
     pub discount: AdjustmentInput,
     pub charge: AdjustmentInput,
     pub notes: String,
+    /// "none" (default) or "monthly": a monthly invoice starts a subscription.
+    pub recurrence: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,9 @@ pub struct Draft {
     pub lines: Vec<Line>,
     pub adjustments: Vec<Adjustment>,
     pub notes: Option<String>,
+    /// Monthly recurrence: the invoice is the first of a subscription, its service period
+    /// is the subscription's first period (DOMAIN.md "Subscriptions").
+    pub monthly: bool,
 }
 
 fn parse_adjustment(
@@ -201,6 +206,19 @@ impl Draft {
                 }
             }
         };
+        let monthly = match input.recurrence.trim() {
+            "" | "none" => Some(false),
+            "monthly" => Some(true),
+            _ => {
+                errors.push("recurrence", "recurrence-invalid");
+                None
+            }
+        };
+        // A subscription bills its periods itself: the first invoice covers the first one.
+        let period = match (monthly, issue_date) {
+            (Some(true), Some(issue)) => Some(Some(first_period(issue))),
+            _ => period,
+        };
         let operation = match input.operation.trim() {
             "" => Some("services"),
             op @ ("services" | "goods" | "mixed") => Some(op),
@@ -239,6 +257,7 @@ impl Draft {
             delivery_date,
             period,
             operation,
+            monthly,
         ) {
             (
                 Some(label),
@@ -248,11 +267,18 @@ impl Draft {
                 Some(delivery_date),
                 Some(period),
                 Some(operation),
+                Some(monthly),
             ) if errors.is_empty() => Ok(Self {
                 label,
                 client: input.client.trim().to_string(),
                 issue_date,
-                payment_term_days,
+                // Each invoice of a subscription is due the same number of days after
+                // its issue, whichever way the first due date was given.
+                payment_term_days: if monthly {
+                    i32::try_from((due_date - issue_date).num_days()).unwrap_or(payment_term_days)
+                } else {
+                    payment_term_days
+                },
                 due_date,
                 delivery_date,
                 period,
@@ -260,10 +286,17 @@ impl Draft {
                 lines,
                 adjustments,
                 notes: (!notes.is_empty()).then(|| notes.to_string()),
+                monthly,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// The service period of a subscription's first invoice.
+fn first_period(issue_date: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = super::subscription::period(issue_date, 0);
+    (first.start, first.end)
 }
 
 /// `lines[2].quantity`: the names are static so that errors stay cheap to pass around.

@@ -19,5 +19,6 @@ pub mod outbox;
 pub mod password;
 pub mod phone;
 pub mod roles;
+pub mod subscription;
 pub mod upload;
 pub mod vat;

@@ -13,7 +13,9 @@ use loco_rs::app::AppContext;
 use sea_orm::DatabaseBackend;
 use serde::{Deserialize, Serialize};
 
-use crate::services::{deliver_mail, housekeeping, render_document};
+use crate::services::{
+    bill_subscriptions, deliver_mail, housekeeping, issue_invoice, render_document,
+};
 
 /// Queue names are explicit: the default is the Rust type name, and renaming the type
 /// would orphan queued jobs (ARCHITECTURE.md pitfall 5).
@@ -21,9 +23,11 @@ pub const QUEUE: &str = "work";
 
 /// Every minute: re-queue due outbox messages (retries after backoff, lost jobs).
 const OUTBOX_SWEEP_CRON: &str = "0 * * * * *";
-/// Every day at 06:00 Paris time: daily work (housekeeping now; billing runs and dunning
-/// from later issues).
+/// Every day at 06:00 Paris time: daily work (housekeeping; dunning from a later issue).
 const DAILY_CRON: &str = "0 0 6 * * *";
+/// Every day at 05:00 Paris time, an hour that exists every day (02:00–03:00 is skipped
+/// in spring and repeated in autumn): the subscription billing run.
+const BILLING_CRON: &str = "0 0 5 * * *";
 
 /// The background work. Each variant names the row it works on; the service re-checks
 /// that the work is still due, so a job delivered twice does nothing the second time.
@@ -227,6 +231,24 @@ async fn daily(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError
     Ok(())
 }
 
+/// The billing run of the day. An unpersisted cron fires in every worker process: runs
+/// at once are safe (each company is billed under its numbering lock, one invoice per
+/// period is a unique index).
+async fn billing(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
+    let today = issue_invoice::paris_date(crate::clock::of(&ctx).now());
+    let report = bill_subscriptions::run(&ctx, today, &mut |_| {})
+        .await
+        .map_err(|e| format!("billing run: {e}"))?;
+    tracing::info!(
+        %today,
+        invoices = report.invoices,
+        companies = report.companies,
+        failures = report.failures.len(),
+        "billing run done"
+    );
+    Ok(())
+}
+
 /// A name per process: apalis refuses a worker name seen in the last minute, so a fixed
 /// name would make a restarted worker exit silently (pitfall 2).
 fn worker_name(kind: &str) -> String {
@@ -274,7 +296,14 @@ fn monitor(ctx: &AppContext, store: &JobStore, poll: Duration, with_crons: bool)
     if with_crons {
         let sweep_ctx = ctx.clone();
         let daily_ctx = ctx.clone();
+        let billing_ctx = ctx.clone();
         monitor = monitor
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("billing"))
+                    .backend(cron(BILLING_CRON))
+                    .data(billing_ctx.clone())
+                    .build(billing)
+            })
             .register(move |_| {
                 WorkerBuilder::new(worker_name("outbox-sweep"))
                     .backend(cron(OUTBOX_SWEEP_CRON))
@@ -341,4 +370,42 @@ pub async fn drain(ctx: &AppContext) {
     }
     let _ = stop_tx.send(());
     let _ = handle.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::{Datelike, TimeZone};
+    use chrono_tz::Europe::Paris;
+
+    use super::{BILLING_CRON, DAILY_CRON};
+
+    /// Across both DST changes of 2026 the billing cron fires exactly once per Paris day,
+    /// at 05:00 local time (the day the run bills).
+    #[test]
+    fn the_billing_cron_fires_once_a_paris_day_across_dst() {
+        for expr in [BILLING_CRON, DAILY_CRON] {
+            let schedule = cron::Schedule::from_str(expr).unwrap();
+            let from = Paris.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
+            let ticks: Vec<_> = schedule.after(&from).take(230).collect();
+            for pair in ticks.windows(2) {
+                let (a, b) = (pair[0].date_naive(), pair[1].date_naive());
+                assert_eq!(
+                    b,
+                    a.succ_opt().unwrap(),
+                    "{expr}: {} then {}",
+                    pair[0],
+                    pair[1]
+                );
+            }
+            assert!(ticks
+                .iter()
+                .all(|t| t.format("%M:%S").to_string() == "00:00"));
+            let hour = if expr == BILLING_CRON { 5 } else { 6 };
+            assert!(ticks.iter().all(|t| chrono::Timelike::hour(t) == hour));
+            assert!(ticks.iter().any(|t| t.month() == 3 && t.day() == 29));
+            assert!(ticks.iter().any(|t| t.month() == 10 && t.day() == 25));
+        }
+    }
 }

@@ -18,4 +18,7 @@ pub mod number_series;
 pub mod outbox_attachments;
 pub mod outbox_messages;
 pub mod sessions;
+pub mod subscription_events;
+pub mod subscription_versions;
+pub mod subscriptions;
 pub mod users;

@@ -184,6 +184,7 @@ fn apply_draft(active: &mut invoices::ActiveModel, draft: &Draft, computed: &Com
     active.period_end = Set(draft.period.map(|p| p.1));
     active.operation = Set(draft.operation.clone());
     active.notes = Set(draft.notes.clone());
+    active.recurrence = Set(if draft.monthly { "monthly" } else { "none" }.to_string());
     active.lines_cents = Set(computed.totals.lines_cents);
     active.allowances_cents = Set(computed.totals.allowances_cents);
     active.charges_cents = Set(computed.totals.charges_cents);

@@ -4,9 +4,12 @@
 //! inserts. The rules are those of a single issue (gapless, chronological, frozen,
 //! e-mail released with the PDF); only the round trips are shared.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use loco_rs::app::AppContext;
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 use serde_json::json;
 
 use super::{
@@ -17,21 +20,22 @@ use super::{
 };
 use crate::{
     domain::{
-        invoice::{check_issuable, compute, Adjustment, Line, Status},
+        invoice::{check_issuable, compute, Adjustment, Computed, Line, Status},
         locale::Locale,
-        numbering::{check_chronology, format_number, series_for},
+        numbering::{check_chronology, format_number, series_for, SeriesKey},
         outbox,
     },
     jobs, mail,
     models::{
         _entities::{
-            clients, companies, invoice_adjustments, invoice_events, invoice_lines, invoices,
-            outbox_messages,
+            clients, companies, company_logos, invoice_adjustments, invoice_events, invoice_lines,
+            invoices, outbox_messages,
         },
         invoice_adjustments as adjustment_rows, invoice_lines as line_rows,
     },
     views::{
         document::DocumentKind,
+        document::Seller as SellerBlock,
         snapshot::{buyer, freeze, seller, Freeze},
     },
 };
@@ -47,6 +51,31 @@ pub struct NewInvoice {
     pub lines: Vec<Line>,
     pub adjustments: Vec<Adjustment>,
     pub notes: Option<String>,
+    /// "services", "goods" or "mixed".
+    pub operation: String,
+    /// The subscription and the period (index) this invoice bills.
+    pub subscription: Option<(i64, i32)>,
+}
+
+/// A batch checked and computed, ready to be written in a transaction.
+pub struct Prepared {
+    batch: Vec<NewInvoice>,
+    computed: Vec<Computed>,
+    seller_block: SellerBlock,
+    logo: Option<company_logos::Model>,
+    series: SeriesKey,
+}
+
+impl Prepared {
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.batch.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
 }
 
 /// Rows per INSERT: keeps every statement under the bind-parameter limits (SQLite 32 766,
@@ -58,21 +87,43 @@ const ROWS_PER_INSERT: usize = 400;
 /// # Errors
 /// `Refused` (profile incomplete, client without e-mail, chronology), `Invalid` (a
 /// document that cannot be issued): nothing of the batch is written then.
-#[allow(clippy::too_many_lines)]
 pub async fn issue_invoices(
     ctx: &AppContext,
     company: &companies::Model,
     batch: &[NewInvoice],
 ) -> Result<Vec<invoices::Model>, ServiceError> {
-    // Numbers follow the issue dates (chronological numbering): the batch is taken in date
-    // order, ties kept in the given order.
-    let mut batch = batch.to_vec();
-    batch.sort_by_key(|d| d.issue_date);
-    let batch = batch.as_slice();
-    let Some(first) = batch.first() else {
+    let Some(prepared) = prepare(&ctx.db, company, batch.to_vec()).await? else {
         return Ok(Vec::new());
     };
-    let logo = super::company_profile::logo(ctx, company.id).await?;
+    let now = crate::clock::of(ctx).now();
+    let txn = ctx.db.begin().await?;
+    let issued = write_prepared(&txn, company, &prepared, now).await?;
+    txn.commit().await?;
+    // One job renders the whole batch's PDFs (100 000 single jobs would cost more to
+    // queue than to run); the minute sweep catches any that fail.
+    jobs::enqueue_render_many(ctx, issued.iter().map(|i| i.id).collect()).await;
+    Ok(issued)
+}
+
+/// Checks and computes a batch (nothing written); `None` when it is empty.
+///
+/// # Errors
+/// As [`issue_invoices`].
+pub async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    company: &companies::Model,
+    mut batch: Vec<NewInvoice>,
+) -> Result<Option<Prepared>, ServiceError> {
+    // Numbers follow the issue dates (chronological numbering): the batch is taken in date
+    // order, ties kept in the given order.
+    batch.sort_by_key(|d| d.issue_date);
+    let Some(first) = batch.first() else {
+        return Ok(None);
+    };
+    let logo = company_logos::Entity::find()
+        .filter(company_logos::Column::CompanyId.eq(company.id))
+        .one(db)
+        .await?;
     let Some(seller_block) = seller(company, logo.as_ref().map(|l| l.sha256.clone())) else {
         return Err(ServiceError::Refused("company-profile-incomplete"));
     };
@@ -86,37 +137,81 @@ pub async fn issue_invoices(
         ));
     }
     let mut computed = Vec::with_capacity(batch.len());
-    for document in batch {
-        if document.client.company_id != company.id || !document.client.active {
-            return Err(ServiceError::Refused("client-unknown"));
-        }
-        if document.client.contact_email.is_none() {
-            return Err(ServiceError::Refused("client-email-required"));
-        }
-        let figures = compute(&document.lines, &document.adjustments);
-        check_issuable(&figures, &vat_context(company, &document.client))?;
-        computed.push(figures);
+    for document in &batch {
+        computed.push(check_new_invoice(company, document)?);
     }
+    Ok(Some(Prepared {
+        batch,
+        computed,
+        seller_block,
+        logo,
+        series,
+    }))
+}
+
+/// The checks of one document of a batch: its figures when it can be issued.
+///
+/// # Errors
+/// `Refused` (`client-unknown`, `client-email-required`), `Invalid` (lines, VAT).
+pub fn check_new_invoice(
+    company: &companies::Model,
+    document: &NewInvoice,
+) -> Result<Computed, ServiceError> {
+    if document.client.company_id != company.id || !document.client.active {
+        return Err(ServiceError::Refused("client-unknown"));
+    }
+    if document.client.contact_email.is_none() {
+        return Err(ServiceError::Refused("client-email-required"));
+    }
+    let figures = compute(&document.lines, &document.adjustments);
+    check_issuable(&figures, &vat_context(company, &document.client))?;
+    Ok(figures)
+}
+
+/// Writes a prepared batch in `txn`: takes its numbers (the first write of `txn` unless the
+/// caller already holds the series lock), then every document, line, event and held e-mail
+/// with multi-row inserts. The caller commits and queues the PDFs.
+///
+/// # Errors
+/// `Refused` (chronology), database errors (a subscription period issued twice violates
+/// a unique index): nothing is kept when the caller drops `txn`.
+#[allow(clippy::too_many_lines)]
+pub async fn write_prepared(
+    txn: &DatabaseTransaction,
+    company: &companies::Model,
+    prepared: &Prepared,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<invoices::Model>, ServiceError> {
+    let Prepared {
+        batch,
+        computed,
+        seller_block,
+        logo,
+        series,
+    } = prepared;
+    let batch = batch.as_slice();
+    let series = *series;
+    let Some(first) = batch.first() else {
+        return Ok(Vec::new());
+    };
     let (subject_template, body_template) = default_email(DocumentKind::Invoice, Locale::Fr);
-    let now = crate::clock::of(ctx).now();
     let today = paris_date(now);
     let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
 
-    let txn = ctx.db.begin().await?;
-    let taken = take_numbers(&txn, company.id, DocumentKind::Invoice, series, count, now).await?;
+    let taken = take_numbers(txn, company.id, DocumentKind::Invoice, series, count, now).await?;
     let latest = batch.last().map_or(first.issue_date, |d| d.issue_date);
     check_chronology(first.issue_date, taken.last_issue_date, today)
         .and_then(|()| check_chronology(latest, taken.last_issue_date, today))
         .map_err(ServiceError::Refused)?;
     if let Some(logo) = &logo {
-        store_file(&txn, &logo.content_type, &logo.content, now).await?;
+        store_file(txn, &logo.content_type, &logo.content, now).await?;
     }
 
     // Documents, written as drafts with their content, then issued in one statement (the
     // database only lets lines be written to a draft).
     let mut rows = Vec::with_capacity(batch.len());
     let mut mails = Vec::with_capacity(batch.len());
-    for (index, (document, figures)) in batch.iter().zip(&computed).enumerate() {
+    for (index, (document, figures)) in batch.iter().zip(computed.iter()).enumerate() {
         let sequence = taken.first + i64::try_from(index).unwrap_or(0);
         let number = format_number(&company.invoice_prefix, series, sequence);
         let pid = uuid::Uuid::new_v4();
@@ -143,7 +238,7 @@ pub async fn issue_invoices(
             delivery_date: document.period.map_or(document.issue_date, |p| p.0),
             period_start: document.period.map(|p| p.0),
             period_end: document.period.map(|p| p.1),
-            operation: "services".into(),
+            operation: document.operation.clone(),
             notes: document.notes.clone(),
             corrected_invoice_id: None,
             cancels_invoice: false,
@@ -160,6 +255,9 @@ pub async fn issue_invoices(
             wizard_step: 3,
             issued_at: Some(now),
             issued_by: None,
+            recurrence: "none".into(),
+            subscription_id: document.subscription.map(|(id, _)| id),
+            period_index: document.subscription.map(|(_, index)| index),
         };
         let frozen = freeze(Freeze {
             kind: DocumentKind::Invoice,
@@ -193,7 +291,7 @@ pub async fn issue_invoices(
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         inserted.extend(
             invoices::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(&txn)
+                .exec_with_returning(txn)
                 .await?,
         );
     }
@@ -246,17 +344,17 @@ pub async fn issue_invoices(
     }
     for chunk in line_rows_all.chunks(ROWS_PER_INSERT * 4) {
         invoice_lines::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     for chunk in adjustment_rows_all.chunks(ROWS_PER_INSERT * 4) {
         invoice_adjustments::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     for chunk in events.chunks(ROWS_PER_INSERT * 4) {
         invoice_events::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     let ids: Vec<i64> = ordered.iter().map(|i| i.id).collect();
@@ -268,7 +366,7 @@ pub async fn issue_invoices(
             )
             .filter(invoices::Column::Id.is_in(chunk.iter().copied()))
             .filter(invoices::Column::Status.eq(Status::Draft.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
 
@@ -304,22 +402,17 @@ pub async fn issue_invoices(
     }
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         outbox_messages::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     super::issue_invoice::advance_series_date(
-        &txn,
+        txn,
         company.id,
         DocumentKind::Invoice,
         series,
         latest,
     )
     .await?;
-    txn.commit().await?;
-
-    // One job renders the whole batch's PDFs (100 000 single jobs would cost more to
-    // queue than to run); the minute sweep catches any that fail.
-    jobs::enqueue_render_many(ctx, ordered.iter().map(|i| i.id).collect()).await;
     Ok(ordered
         .into_iter()
         .map(|mut i| {

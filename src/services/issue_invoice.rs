@@ -42,7 +42,7 @@ use crate::{
 /// The Paris calendar date of an instant (DOMAIN.md: days are Europe/Paris days).
 #[must_use]
 pub fn paris_date(at: DateTime<FixedOffset>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+    crate::domain::subscription::paris_day(&at)
 }
 
 /// The numbers a transaction took from a series.
@@ -446,6 +446,34 @@ pub async fn issue(
     if let Some(logo) = &logo {
         store_file(&txn, &logo.content_type, &logo.content, now).await?;
     }
+    // A monthly invoice starts its subscription and bills its first period.
+    let mut current = current;
+    let subscription = if kind == DocumentKind::Invoice && current.recurrence == "monthly" {
+        let first = crate::domain::subscription::period(current.issue_date, 0);
+        current.period_start = Some(first.start);
+        current.period_end = Some(first.end);
+        current.delivery_date = first.start;
+        let content = super::subscriptions::Content {
+            label: current.label.clone(),
+            payment_term_days: current.payment_term_days,
+            operation: current.operation.clone(),
+            notes: current.notes.clone(),
+            lines: lines.clone(),
+            adjustments: adjustments.clone(),
+        };
+        Some(
+            super::subscriptions::start_from_invoice(
+                &txn,
+                &current,
+                &content,
+                user.map(|u| u.id),
+                now,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let document = freeze(Freeze {
         kind,
         number: Some(number.clone()),
@@ -479,7 +507,26 @@ pub async fn issue(
     active.issued_at = Set(Some(now));
     active.issued_by = Set(user.map(|u| u.id));
     active.updated_at = Set(now);
+    if let Some(subscription) = &subscription {
+        active.subscription_id = Set(Some(subscription.id));
+        active.period_index = Set(Some(0));
+        active.period_start = Set(current.period_start);
+        active.period_end = Set(current.period_end);
+        active.delivery_date = Set(current.delivery_date);
+    }
     let issued = active.update(&txn).await?;
+    if let Some(subscription) = &subscription {
+        super::subscriptions::record_event(
+            &txn,
+            subscription.id,
+            "invoice_issued",
+            Some(number.clone()),
+            user.map(|u| u.id),
+            Some(issued.id),
+            now,
+        )
+        .await?;
+    }
     advance_series_date(&txn, company_id, kind, taken.series, draft.issue_date).await?;
     docs::record_event(
         &txn,

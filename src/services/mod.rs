@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod attachments;
+pub mod bill_subscriptions;
 pub mod clients;
 pub mod company_profile;
 pub mod create_credit_note;
@@ -17,6 +18,7 @@ pub mod issue_invoice;
 pub mod render_document;
 pub mod resend_invoice;
 pub mod seed_demo;
+pub mod subscriptions;
 pub mod user_admin;
 
 use crate::domain::error::FieldErrors;
@@ -31,6 +33,27 @@ pub enum ServiceError {
     Forbidden,
     Db(sea_orm::DbErr),
     Other(String),
+}
+
+/// Stable codes first (what reports and logs show).
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Invalid(errors) => {
+                let codes: Vec<String> = errors
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.code))
+                    .collect();
+                write!(f, "invalid ({})", codes.join(", "))
+            }
+            Self::Refused(code) => f.write_str(code),
+            Self::NotFound => f.write_str("not-found"),
+            Self::Forbidden => f.write_str("forbidden"),
+            Self::Db(error) => write!(f, "database: {error}"),
+            Self::Other(message) => f.write_str(message),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for ServiceError {

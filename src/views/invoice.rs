@@ -83,15 +83,19 @@ pub fn draft_input(
         } else {
             invoice.delivery_date.to_string()
         },
+        // A monthly invoice's period follows from its issue date.
         period_start: invoice
             .period_start
+            .filter(|_| invoice.recurrence != "monthly")
             .map(|d| d.to_string())
             .unwrap_or_default(),
         period_end: invoice
             .period_end
+            .filter(|_| invoice.recurrence != "monthly")
             .map(|d| d.to_string())
             .unwrap_or_default(),
         operation: invoice.operation.clone(),
+        recurrence: invoice.recurrence.clone(),
         lines: lines.iter().map(|l| line_input(l, locale)).collect(),
         discount: adjustment_input(adjustments.iter().find(|a| !a.is_charge), locale),
         charge: adjustment_input(adjustments.iter().find(|a| a.is_charge), locale),

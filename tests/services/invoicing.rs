@@ -468,6 +468,8 @@ async fn batches_take_consecutive_numbers_and_their_pdfs_and_mails_follow() {
             lines: draft.lines.clone(),
             adjustments: vec![],
             notes: None,
+            operation: "services".into(),
+            subscription: None,
         })
         .collect();
     let mut tasks = Vec::new();

@@ -1,3 +1,4 @@
 mod einvoices;
 mod invoicing;
 mod outbox;
+mod subscriptions;

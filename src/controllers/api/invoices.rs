@@ -85,6 +85,10 @@ pub struct DraftBody {
     pub discount: Option<AdjustmentBody>,
     pub charge: Option<AdjustmentBody>,
     pub notes: String,
+    /// "none" (default) or "monthly": issuing a monthly invoice starts a subscription
+    /// (this invoice bills its first month, then one invoice a month on the same day).
+    #[schema(example = "none")]
+    pub recurrence: String,
 }
 
 impl DraftBody {
@@ -122,6 +126,7 @@ impl DraftBody {
             discount: adjustment(&self.discount),
             charge: adjustment(&self.charge),
             notes: self.notes.clone(),
+            recurrence: self.recurrence.clone(),
         }
     }
 }

@@ -53,6 +53,11 @@ pub struct Model {
     pub wizard_step: i32,
     pub issued_at: Option<DateTimeWithTimeZone>,
     pub issued_by: Option<i64>,
+    pub recurrence: String,
+    #[sea_orm(unique_key = "subscription_period")]
+    pub subscription_id: Option<i64>,
+    #[sea_orm(unique_key = "subscription_period")]
+    pub period_index: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
