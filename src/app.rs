@@ -81,6 +81,7 @@ impl Hooks for App {
             .add_route(controllers::clients::routes())
             .add_route(controllers::invoice_wizard::routes())
             .add_route(controllers::invoices::routes())
+            .add_route(controllers::subscriptions::routes())
             .add_route(controllers::api::routes())
             .add_route(controllers::staff::routes())
             .add_route(controllers::dev_mailbox::routes())

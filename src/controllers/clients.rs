@@ -232,6 +232,12 @@ async fn show(
         &pending
     };
     let rows = super::invoices::rows_with_clients(&ctx, shown, today, meta.locale).await?;
+    let subscriptions = if tab == "subscriptions" {
+        super::subscriptions::client_rows(&ctx, client.company_id, client.id, today, meta.locale)
+            .await?
+    } else {
+        Vec::new()
+    };
     Page::new(&meta, Some(&user), ACTIVE).render(
         "clients/show.html",
         json!({
@@ -241,6 +247,7 @@ async fn show(
                 "outstanding": format_cents(figures.outstanding_cents, meta.locale),
             },
             "rows": rows,
+            "subscriptions": subscriptions,
             "tab": tab,
         }),
     )

@@ -51,7 +51,7 @@ pub fn invoice_path(pid: &str) -> String {
 /// Step 1 as posted: line fields come as parallel lists (one value per row).
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Step1Form {
+pub struct Step1Form {
     label: String,
     client: String,
     client_q: String,
@@ -79,11 +79,13 @@ struct Step1Form {
     form_key: String,
     /// "next" (save, go to step 2), "save" (save, stay), "add_line", "remove_line:<i>",
     /// "search_client".
-    action: String,
+    pub action: String,
+    /// The confirmation box of a subscription's modification (the same fields).
+    pub confirm: String,
 }
 
 impl Step1Form {
-    fn input(&self) -> DraftInput {
+    pub fn input(&self) -> DraftInput {
         let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
         let rows = self.line_description.len().max(self.line_quantity.len());
         DraftInput {
@@ -482,6 +484,18 @@ async fn update(
     }
 }
 
+/// For a monthly draft: the day its subscription's next invoice would be issued (the same
+/// day next month, 29-31 falling on shorter months' last day), shown before sending.
+fn monthly_notice(invoice: &invoices::Model) -> Option<Value> {
+    (invoice.recurrence == "monthly").then(|| {
+        json!({
+            "next": crate::domain::subscription::billing_date(invoice.issue_date, 1)
+                .format("%d/%m/%Y")
+                .to_string(),
+        })
+    })
+}
+
 async fn draft_document(
     ctx: &AppContext,
     invoice: &invoices::Model,
@@ -507,6 +521,7 @@ async fn preview(
         json!({
             "pid": pid,
             "step": 2,
+            "monthly": monthly_notice(&invoice),
             "document": document.as_ref().ok().map(|d| document_view(d, meta.locale)),
             "problem": document.err().or(issuable.err()).map(|code| format!("err-{code}")),
         }),
@@ -611,6 +626,7 @@ async fn email_data(
     Ok(json!({
         "pid": invoice.pid.to_string(),
         "step": 3,
+        "monthly": monthly_notice(invoice),
         "form": { "subject": subject, "body": body },
         "preview": preview,
         "to": client.as_ref().and_then(|c| c.contact_email.clone()),

@@ -9,6 +9,7 @@ pub mod home;
 pub mod invoice_wizard;
 pub mod invoices;
 pub mod staff;
+pub mod subscriptions;
 pub mod users;
 
 use axum::response::Response;

@@ -135,3 +135,27 @@ pub async fn claim<C: ConnectionTrait>(
         .to_owned();
     Ok(db.execute(&insert).await?.rows_affected() == 1)
 }
+
+/// Points a claimed key at what its work created (known only after the claim).
+///
+/// # Errors
+/// Database errors.
+pub async fn set_resource<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    scope: &str,
+    key: &str,
+    resource_pid: uuid::Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    idempotency_keys::Entity::update_many()
+        .col_expr(
+            idempotency_keys::Column::ResourcePid,
+            sea_orm::sea_query::Expr::value(resource_pid),
+        )
+        .filter(idempotency_keys::Column::CompanyId.eq(company_id))
+        .filter(idempotency_keys::Column::Scope.eq(scope))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -66,6 +66,38 @@ impl Content {
     }
 }
 
+/// The content of the next invoices from a form or an API body with the invoice's fields
+/// (label, payment term, operation, lines, discount/charge, notes): the same parsing and
+/// messages as the invoice wizard. The client and dates belong to the subscription.
+///
+/// # Errors
+/// Field errors, named as in the wizard.
+pub fn parse_content(
+    input: &crate::domain::draft::DraftInput,
+    today: NaiveDate,
+    default_term: i32,
+) -> Result<Content, crate::domain::error::FieldErrors> {
+    let input = crate::domain::draft::DraftInput {
+        client: "subscription".into(),
+        issue_date: String::new(),
+        due_date: String::new(),
+        delivery_date: String::new(),
+        period_start: String::new(),
+        period_end: String::new(),
+        recurrence: String::new(),
+        ..input.clone()
+    };
+    let draft = crate::domain::draft::Draft::parse(&input, today, default_term)?;
+    Ok(Content {
+        label: draft.label,
+        payment_term_days: draft.payment_term_days,
+        operation: draft.operation,
+        notes: draft.notes,
+        lines: draft.lines,
+        adjustments: draft.adjustments,
+    })
+}
+
 /// Where a subscription stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -491,6 +523,11 @@ pub async fn modify(
         &content.computed(),
         &super::issue_invoice::vat_context(&company, &client),
     )?;
+    // A double-submitted form (or an API retry) does not write a second, identical version.
+    let (_, existing) = current(&txn, subscription.id).await?;
+    if &existing == content {
+        return Ok(subscription);
+    }
     let from = next_period_of(&subscription);
     insert_version(
         &txn,
@@ -575,6 +612,9 @@ pub async fn stop(
 /// start date (also how a stopped one is resumed). When the start is today, its first
 /// invoice is issued at once.
 ///
+/// With an idempotency key, the same request repeated (a double-submitted form, an API
+/// retry) creates nothing more and answers `replayed`.
+///
 /// # Errors
 /// `NotFound`; `Refused` (`start-date-past`, `client-unknown`).
 pub async fn duplicate(
@@ -583,7 +623,8 @@ pub async fn duplicate(
     user: Option<&users::Model>,
     pids: &[String],
     start: NaiveDate,
-) -> Result<Vec<subscriptions::Model>, ServiceError> {
+    idempotency_key: Option<&str>,
+) -> Result<Duplicated, ServiceError> {
     let company = company(ctx, company_id).await?;
     let now = crate::clock::of(ctx).now();
     let today = paris_date(now);
@@ -591,6 +632,37 @@ pub async fn duplicate(
     let txn = ctx.db.begin().await?;
     lock_company(&txn, &company, now).await?;
     let found = find_all(&txn, company_id, pids).await?;
+    if let Some(key) = idempotency_key {
+        if !super::idempotency::claim(
+            &txn,
+            company_id,
+            "subscription.duplicate",
+            key,
+            found[0].pid,
+            now,
+        )
+        .await?
+        {
+            // The copies made the first time (the key points at the first of them).
+            let earlier =
+                super::idempotency::earlier(&txn, company_id, "subscription.duplicate", key)
+                    .await?;
+            let created = match earlier {
+                Some(pid) => {
+                    subscriptions::Entity::find()
+                        .filter(subscriptions::Column::CompanyId.eq(company_id))
+                        .filter(subscriptions::Column::Pid.eq(pid))
+                        .all(&txn)
+                        .await?
+                }
+                None => Vec::new(),
+            };
+            return Ok(Duplicated {
+                created,
+                replayed: true,
+            });
+        }
+    }
     let mut created = Vec::with_capacity(found.len());
     for source in found {
         let active_client = clients::Entity::find_by_id(source.client_id)
@@ -635,6 +707,16 @@ pub async fn duplicate(
         .await?;
         created.push(copy);
     }
+    if let (Some(key), Some(first)) = (idempotency_key, created.first()) {
+        super::idempotency::set_resource(
+            &txn,
+            company_id,
+            "subscription.duplicate",
+            key,
+            first.pid,
+        )
+        .await?;
+    }
     txn.commit().await?;
     if start <= today {
         let ids: Vec<i64> = created.iter().map(|s| s.id).collect();
@@ -647,5 +729,16 @@ pub async fn duplicate(
             );
         }
     }
-    Ok(created)
+    Ok(Duplicated {
+        created,
+        replayed: false,
+    })
+}
+
+/// What a duplication created.
+#[derive(Debug)]
+pub struct Duplicated {
+    pub created: Vec<subscriptions::Model>,
+    /// The same request had already been done: nothing was created this time.
+    pub replayed: bool,
 }

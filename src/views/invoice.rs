@@ -103,6 +103,28 @@ pub fn draft_input(
     }
 }
 
+/// A subscription's content as the modification form shows it.
+#[must_use]
+pub fn content_input(
+    content: &crate::services::subscriptions::Content,
+    locale: Locale,
+) -> DraftInput {
+    DraftInput {
+        label: content.label.clone(),
+        payment_term_days: content.payment_term_days.to_string(),
+        operation: content.operation.clone(),
+        lines: content
+            .lines
+            .iter()
+            .map(|l| line_input(l, locale))
+            .collect(),
+        discount: adjustment_input(content.adjustments.iter().find(|a| !a.is_charge), locale),
+        charge: adjustment_input(content.adjustments.iter().find(|a| a.is_charge), locale),
+        notes: content.notes.clone().unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
 /// "20 %" for a rate, the treatment's name for zero-rated ones.
 #[must_use]
 pub fn vat_label(vat: VatCode, locale: Locale) -> String {

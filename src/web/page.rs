@@ -56,6 +56,7 @@ fn navigation(user: Option<&CurrentUser>) -> Value {
                     "id": "sales", "key": "nav-sales", "href": "/sales/invoices",
                     "children": [
                         { "id": "sales-invoices", "key": "nav-sales-invoices", "href": "/sales/invoices" },
+                        { "id": "sales-subscriptions", "key": "nav-sales-subscriptions", "href": "/sales/subscriptions" },
                         { "id": "sales-clients", "key": "nav-sales-clients", "href": "/sales/clients" }
                     ]
                 }),

@@ -4,5 +4,6 @@ mod clients;
 mod company_settings;
 mod csrf;
 mod invoices;
+mod subscriptions;
 mod tenancy;
 mod user_admin;

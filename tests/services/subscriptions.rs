@@ -361,10 +361,26 @@ async fn modify_stop_and_duplicate_mid_year() {
         None,
         std::slice::from_ref(&pid),
         d("2027-08-01"),
+        Some("duplicate-form-1"),
     )
     .await
     .unwrap();
-    let copy = &copies[0];
+    assert!(!copies.replayed);
+    let copy = &copies.created[0];
+    // The same form submitted again creates nothing more.
+    let again = subs::duplicate(
+        ctx,
+        seller.company_id,
+        None,
+        std::slice::from_ref(&pid),
+        d("2027-08-01"),
+        Some("duplicate-form-1"),
+    )
+    .await
+    .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.created.len(), 1);
+    assert_eq!(again.created[0].id, copy.id);
     assert_eq!(copy.duplicated_from_id, Some(subscription.id));
     let first = invoices_of(ctx, copy.id).await;
     assert_eq!(first.len(), 1);
@@ -378,9 +394,11 @@ async fn modify_stop_and_duplicate_mid_year() {
         None,
         std::slice::from_ref(&pid),
         d("2027-08-20"),
+        None,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .created;
     assert!(invoices_of(ctx, later[0].id).await.is_empty());
     assert!(matches!(
         subs::duplicate(
@@ -388,7 +406,8 @@ async fn modify_stop_and_duplicate_mid_year() {
             seller.company_id,
             None,
             std::slice::from_ref(&pid),
-            d("2027-07-31")
+            d("2027-07-31"),
+            None
         )
         .await,
         Err(encaisse::services::ServiceError::Refused("start-date-past"))

@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod invoices;
+pub mod subscriptions;
 
 use axum::Json;
 use loco_rs::prelude::*;
@@ -63,6 +64,11 @@ impl Modify for BearerKey {
         invoices::cii,
         invoices::ubl,
         invoices::credit_note,
+        subscriptions::list,
+        subscriptions::show,
+        subscriptions::modify,
+        subscriptions::stop,
+        subscriptions::duplicate,
     ),
     components(schemas(
         ClientFields,
@@ -78,12 +84,18 @@ impl Modify for BearerKey {
         invoices::LineJson,
         invoices::InvoicePage,
         invoices::CreditNoteBody,
-        invoices::CreditLineBody
+        invoices::CreditLineBody,
+        subscriptions::ContentBody,
+        subscriptions::DateBody,
+        subscriptions::SubscriptionJson,
+        subscriptions::PeriodInvoiceJson,
+        subscriptions::SubscriptionPage
     )),
     modifiers(&BearerKey),
     tags(
         (name = "clients", description = "Client accounts (Comptes clients)"),
         (name = "invoices", description = "Invoices and credit notes (Factures et avoirs)"),
+        (name = "subscriptions", description = "Monthly subscriptions (Abonnements)"),
     ),
 )]
 pub struct ApiDoc;
@@ -112,4 +124,14 @@ pub fn routes() -> Routes {
         .add("/invoices/{id}/cii", get(invoices::cii))
         .add("/invoices/{id}/ubl", get(invoices::ubl))
         .add("/invoices/{id}/credit-notes", post(invoices::credit_note))
+        .add("/subscriptions", get(subscriptions::list))
+        .add(
+            "/subscriptions/{id}",
+            get(subscriptions::show).put(subscriptions::modify),
+        )
+        .add("/subscriptions/{id}/stop", post(subscriptions::stop))
+        .add(
+            "/subscriptions/{id}/duplicate",
+            post(subscriptions::duplicate),
+        )
 }
