@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{
     domain::client::Paging,
-    services::{clients, user_admin},
+    services::{clients, subscriptions, user_admin},
     views::company::profile_complete,
     web::{Page, RequestMeta, SellerUser, WebError},
 };
@@ -28,12 +28,14 @@ async fn show(
     };
     let (_, clients) = clients::search(&ctx, company_id, &count_only).await?;
     let profile_complete = user.company.as_ref().is_some_and(profile_complete);
+    let (running, failed) = subscriptions::counts(&ctx, company_id).await?;
     Page::new(&meta, Some(&user), "dashboard").render(
         "dashboard/show.html",
         json!({
             "team": { "active": active, "pending": pending },
             "clients": clients,
             "profile_complete": profile_complete,
+            "subscriptions": { "running": running, "failed": failed },
         }),
     )
 }

@@ -138,7 +138,7 @@ async fn index(
         Some(clients::find(&ctx.db, company_id, &params.client).await?)
     };
     let state = match params.state.as_str() {
-        "active" | "stopped" => Some(params.state.clone()),
+        "active" | "stopped" | "failed" => Some(params.state.clone()),
         _ => None,
     };
     let paging = Paging::new(params.page, None);

@@ -371,6 +371,8 @@ pub async fn list(
             );
         }
         Some("stopped") => select = select.filter(subscriptions::Column::StopDate.lte(today)),
+        // Flagged by the last billing run (cleared when a later run bills them).
+        Some("failed") => select = select.filter(subscriptions::Column::LastError.is_not_null()),
         _ => {}
     }
     let total = select.clone().count(&ctx.db).await?;
@@ -414,6 +416,25 @@ pub async fn list(
         })
         .collect();
     Ok((rows, total))
+}
+
+/// How many subscriptions of a company still bill, and how many the last run failed to bill.
+///
+/// # Errors
+/// Database errors.
+pub async fn counts(ctx: &AppContext, company_id: i64) -> Result<(u64, u64), ServiceError> {
+    let of_company =
+        subscriptions::Entity::find().filter(subscriptions::Column::CompanyId.eq(company_id));
+    let running = of_company
+        .clone()
+        .filter(subscriptions::Column::NextBillingDate.is_not_null())
+        .count(&ctx.db)
+        .await?;
+    let failed = of_company
+        .filter(subscriptions::Column::LastError.is_not_null())
+        .count(&ctx.db)
+        .await?;
+    Ok((running, failed))
 }
 
 /// The invoices a subscription issued, oldest period first.

@@ -127,6 +127,11 @@ async fn a_monthly_invoice_starts_a_subscription_shown_in_the_lists_and_its_page
         ] {
             assert!(list.contains(expected), "list shows {expected}");
         }
+        assert!(server
+            .get("/dashboard")
+            .await
+            .html()
+            .contains("abonnement en cours"));
         let tab = server
             .get(&format!(
                 "/sales/clients/{}?tab=subscriptions",

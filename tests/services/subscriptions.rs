@@ -569,6 +569,18 @@ async fn one_failing_subscription_does_not_stop_the_others() {
     assert_eq!(marked.next_period, 1, "retried by the next run");
     let history = subs::history(ctx, broken.id).await.unwrap();
     assert!(history.iter().any(|(e, _)| e.kind == "billing_failed"));
+    // Reported to the seller: counted on the dashboard, listed under "En échec".
+    let (_, failed) = subs::counts(ctx, seller.company_id).await.unwrap();
+    assert_eq!(failed, 1);
+    let failed_filter = subs::Filter {
+        state: Some("failed".into()),
+        ..Default::default()
+    };
+    let (rows, _) = subs::list(ctx, seller.company_id, &failed_filter, paris_today(ctx))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].subscription.id, broken.id);
 
     // Reactivated: the next run catches up and clears the mark.
     let client = clients::Entity::find_by_id(broken.client_id)
@@ -588,6 +600,7 @@ async fn one_failing_subscription_does_not_stop_the_others() {
         .unwrap()
         .unwrap();
     assert_eq!(cleared.last_error, None);
+    assert_eq!(subs::counts(ctx, seller.company_id).await.unwrap().1, 0);
     assert_eq!(
         invoices_of(ctx, broken.id).await[1].period_start,
         Some(d("2027-01-10"))

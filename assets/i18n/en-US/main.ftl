@@ -748,3 +748,14 @@ flash-subscriptions-duplicated = Subscriptions created.
 flash-subscriptions-already-duplicated = These subscriptions had already been created.
 flash-subscription-modified = Change saved for the next invoices.
 err-subscription-modify-one = Tick a single subscription to modify.
+subscriptions-filter-failed = Failed
+dashboard-billing-failed = { $count ->
+    [one] One subscription could not be billed.
+   *[other] { $count } subscriptions could not be billed.
+}
+dashboard-see-failed = See the failed subscriptions
+dashboard-subscriptions-running = { $count ->
+    [one] running subscription
+   *[other] running subscriptions
+}
+dashboard-open-subscriptions = Open subscriptions

@@ -748,3 +748,14 @@ flash-subscriptions-duplicated = Abonnements créés.
 flash-subscriptions-already-duplicated = Ces abonnements avaient déjà été créés.
 flash-subscription-modified = Modification enregistrée pour les prochaines factures.
 err-subscription-modify-one = Cochez un seul abonnement à modifier.
+subscriptions-filter-failed = En échec
+dashboard-billing-failed = { $count ->
+    [one] Un abonnement n'a pas pu être facturé.
+   *[other] { $count } abonnements n'ont pas pu être facturés.
+}
+dashboard-see-failed = Voir les abonnements en échec
+dashboard-subscriptions-running = { $count ->
+    [one] abonnement en cours
+   *[other] abonnements en cours
+}
+dashboard-open-subscriptions = Ouvrir les abonnements

@@ -748,3 +748,14 @@ flash-subscriptions-duplicated = Abonnemangen har skapats.
 flash-subscriptions-already-duplicated = Abonnemangen hade redan skapats.
 flash-subscription-modified = Ändringen är sparad för nästa fakturor.
 err-subscription-modify-one = Markera ett enda abonnemang att ändra.
+subscriptions-filter-failed = Misslyckade
+dashboard-billing-failed = { $count ->
+    [one] Ett abonnemang kunde inte faktureras.
+   *[other] { $count } abonnemang kunde inte faktureras.
+}
+dashboard-see-failed = Visa de misslyckade abonnemangen
+dashboard-subscriptions-running = { $count ->
+    [one] pågående abonnemang
+   *[other] pågående abonnemang
+}
+dashboard-open-subscriptions = Öppna abonnemangen

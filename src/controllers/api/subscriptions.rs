@@ -208,7 +208,8 @@ async fn to_json(
 pub struct ListParams {
     /// A client's id.
     client_id: Option<String>,
-    /// "active" (still billing, including a planned stop) or "stopped".
+    /// "active" (still billing, including a planned stop), "stopped", or "failed" (the
+    /// last billing run could not bill them).
     state: Option<String>,
     page: Option<u64>,
     per_page: Option<u64>,
@@ -238,7 +239,7 @@ pub async fn list(
     };
     let state = match params.state.as_deref() {
         None | Some("") => None,
-        Some(s @ ("active" | "stopped")) => Some(s.to_string()),
+        Some(s @ ("active" | "stopped" | "failed")) => Some(s.to_string()),
         Some(_) => {
             return Err(ApiError::Invalid(FieldErrors::single(
                 "state",
