@@ -185,11 +185,7 @@ async fn step1_data(
     let blanks = NEW_ROWS
         .saturating_sub(input.lines.len())
         .max(usize::from(input.lines.is_empty()));
-    input.lines.extend((0..blanks).map(|_| LineInput {
-        vat: default_vat(user).into(),
-        unit: "C62".into(),
-        ..Default::default()
-    }));
+    input.lines.extend((0..blanks).map(|_| blank_line(user)));
     let clients = client_choices(ctx, company_id, &step.client_q, &input.client).await?;
     let templates: Vec<Value> = invoice_templates::list(ctx, company_id)
         .await?
@@ -217,6 +213,34 @@ async fn step1_data(
         "default_term": user.company.as_ref().map_or(30, |c| c.payment_term_days),
         "step": 1,
     }))
+}
+
+/// "Ajouter une ligne" / the ✕ of a row: changes the rows shown, saves nothing. `false` for
+/// any other action.
+pub fn apply_row_action(input: &mut DraftInput, action: &str, user: &CurrentUser) -> bool {
+    if action == "add_line" {
+        input.lines.push(blank_line(user));
+        return true;
+    }
+    let Some(index) = action
+        .strip_prefix("remove_line:")
+        .and_then(|i| i.parse::<usize>().ok())
+    else {
+        return false;
+    };
+    if index < input.lines.len() {
+        input.lines.remove(index);
+    }
+    true
+}
+
+/// An empty row with the company's usual VAT treatment.
+pub fn blank_line(user: &CurrentUser) -> LineInput {
+    LineInput {
+        vat: default_vat(user).into(),
+        unit: "C62".into(),
+        ..Default::default()
+    }
 }
 
 /// Under franchise en base every line is "TVA non applicable, art. 293 B du CGI".
@@ -282,21 +306,7 @@ async fn rerender_step1(
     editing: Option<&invoices::Model>,
 ) -> Result<Response, WebError> {
     let mut input = form.input();
-    if form.action == "add_line" {
-        input.lines.push(LineInput {
-            vat: default_vat(user).into(),
-            unit: "C62".into(),
-            ..Default::default()
-        });
-    } else if let Some(index) = form
-        .action
-        .strip_prefix("remove_line:")
-        .and_then(|i| i.parse::<usize>().ok())
-    {
-        if index < input.lines.len() {
-            input.lines.remove(index);
-        }
-    }
+    apply_row_action(&mut input, &form.action, user);
     let data = step1_data(
         ctx,
         user,

@@ -13,11 +13,11 @@ use loco_rs::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::invoice_wizard::Step1Form;
+use super::invoice_wizard::{apply_row_action, blank_line, Step1Form};
 use crate::{
     domain::{
-        client::Paging, draft::parse_date, error::FieldErrors, invoice::LineInput, locale::Locale,
-        money::format_cents, subscription as schedule,
+        client::Paging, draft::parse_date, error::FieldErrors, locale::Locale, money::format_cents,
+        subscription as schedule,
     },
     i18n,
     models::_entities::subscriptions as subscription_rows,
@@ -445,18 +445,11 @@ async fn show(
 /// term, discount/charge, notes).
 fn modify_data(
     pid: &str,
-    mut input: crate::domain::draft::DraftInput,
+    input: crate::domain::draft::DraftInput,
     next: Option<NaiveDate>,
     preview: Option<Value>,
     locale: Locale,
 ) -> Value {
-    if input.lines.is_empty() {
-        input.lines.push(LineInput {
-            unit: "C62".into(),
-            vat: "20".into(),
-            ..Default::default()
-        });
-    }
     json!({
         "pid": pid,
         "form": input,
@@ -482,11 +475,15 @@ async fn modify_form(
         ));
     }
     let (_, content) = subs::current(&ctx.db, subscription.id).await?;
+    let mut input = content_input(&content, meta.locale);
+    if input.lines.is_empty() {
+        input.lines.push(blank_line(&user));
+    }
     Page::new(&meta, Some(&user), ACTIVE).render(
         "subscriptions/modify.html",
         modify_data(
             &pid,
-            content_input(&content, meta.locale),
+            input,
             subscription.next_billing_date,
             None,
             meta.locale,
@@ -507,21 +504,7 @@ async fn modify_submit(
     let next = subscription.next_billing_date;
     let mut input = form.input();
     let action = form.action.as_str();
-    if action == "add_line" || action.starts_with("remove_line:") {
-        if action == "add_line" {
-            input.lines.push(LineInput {
-                unit: "C62".into(),
-                vat: "20".into(),
-                ..Default::default()
-            });
-        } else if let Some(index) = action
-            .strip_prefix("remove_line:")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            if index < input.lines.len() {
-                input.lines.remove(index);
-            }
-        }
+    if apply_row_action(&mut input, action, &user) {
         return page.render(
             "subscriptions/modify.html",
             modify_data(&pid, input, next, None, meta.locale),

@@ -12,27 +12,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-struct Seller {
-    company_id: i64,
-    client_pid: String,
-}
-
-async fn seller(ctx: &AppContext, name: &str, admin: &str) -> Seller {
-    let (company, _) = company_with_admin(ctx, name, admin).await;
-    complete_profile(ctx, &company, false).await;
-    let client = invoiceable_client(
-        ctx,
-        company.id,
-        "Boulangerie Légère",
-        "compta@boulangerie.fr",
-    )
-    .await;
-    Seller {
-        company_id: company.id,
-        client_pid: client.pid.to_string(),
-    }
-}
-
 fn monthly_step1(client: &str) -> Vec<(&'static str, String)> {
     vec![
         ("label", "Maintenance mensuelle".into()),
@@ -45,15 +24,6 @@ fn monthly_step1(client: &str) -> Vec<(&'static str, String)> {
         ("line_vat", "20".into()),
         ("action", "next".into()),
     ]
-}
-
-async fn post_pairs(
-    server: &axum_test::TestServer,
-    path: &str,
-    fields: &[(&'static str, String)],
-) -> axum_test::TestResponse {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    post_form(server, path, &pairs).await
 }
 
 /// Sends a monthly invoice through the wizard; returns the subscription it started.

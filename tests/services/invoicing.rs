@@ -12,16 +12,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::support::*;
 
 async fn setup(ctx: &loco_rs::app::AppContext) -> (i64, String) {
-    let (company, _) = company_with_admin(ctx, "Atelier Nord", "alice@nord.fr").await;
-    complete_profile(ctx, &company, false).await;
-    let client = invoiceable_client(
-        ctx,
-        company.id,
-        "Boulangerie Légère",
-        "compta@boulangerie.fr",
-    )
-    .await;
-    (company.id, client.pid.to_string())
+    let s = seller(ctx, "Atelier Nord", "alice@nord.fr").await;
+    (s.company_id, s.client_pid)
 }
 
 async fn new_draft(

@@ -37,27 +37,6 @@ fn move_to(ctx: &AppContext, day: NaiveDate) {
     assert_eq!(paris_today(ctx), day);
 }
 
-struct Seller {
-    company_id: i64,
-    client_pid: String,
-}
-
-async fn seller(ctx: &AppContext, name: &str, email: &str) -> Seller {
-    let (company, _) = company_with_admin(ctx, name, email).await;
-    complete_profile(ctx, &company, false).await;
-    let client = invoiceable_client(
-        ctx,
-        company.id,
-        "Boulangerie Légère",
-        "compta@boulangerie.fr",
-    )
-    .await;
-    Seller {
-        company_id: company.id,
-        client_pid: client.pid.to_string(),
-    }
-}
-
 /// Issues a monthly invoice today: the subscription it starts.
 async fn subscribe(
     ctx: &AppContext,

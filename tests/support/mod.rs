@@ -360,3 +360,36 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(output.status.success(), "pdftotext failed");
     String::from_utf8_lossy(&output.stdout).replace(['\u{a0}', '\u{202f}'], " ")
 }
+
+/// A seller company with a complete profile (VAT-registered), its admin, and one client
+/// ready to be invoiced.
+pub struct Seller {
+    pub company_id: i64,
+    pub client_pid: String,
+}
+
+pub async fn seller(ctx: &AppContext, name: &str, admin_email: &str) -> Seller {
+    let (company, _) = company_with_admin(ctx, name, admin_email).await;
+    complete_profile(ctx, &company, false).await;
+    let client = invoiceable_client(
+        ctx,
+        company.id,
+        "Boulangerie Légère",
+        "compta@boulangerie.fr",
+    )
+    .await;
+    Seller {
+        company_id: company.id,
+        client_pid: client.pid.to_string(),
+    }
+}
+
+/// Posts a form given as owned pairs (repeated names allowed: rows of lines).
+pub async fn post_pairs(
+    server: &TestServer,
+    path: &str,
+    fields: &[(&'static str, String)],
+) -> TestResponse {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post_form(server, path, &pairs).await
+}

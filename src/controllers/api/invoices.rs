@@ -91,17 +91,32 @@ pub struct DraftBody {
     pub recurrence: String,
 }
 
+/// Lines as the domain parses them.
+pub fn line_inputs(lines: &[LineBody]) -> Vec<LineInput> {
+    lines
+        .iter()
+        .map(|l| LineInput {
+            description: l.description.clone(),
+            quantity: l.quantity.clone(),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price.clone(),
+            vat: l.vat.clone(),
+        })
+        .collect()
+}
+
+/// A discount or charge as the domain parses it (absent: none).
+pub fn adjustment_input(adjustment: Option<&AdjustmentBody>) -> AdjustmentInput {
+    adjustment.map_or_else(AdjustmentInput::default, |a| AdjustmentInput {
+        kind: a.kind.clone(),
+        value: a.value.clone(),
+        vat: a.vat.clone(),
+        reason: a.reason.clone(),
+    })
+}
+
 impl DraftBody {
     fn input(&self) -> DraftInput {
-        let adjustment = |a: &Option<AdjustmentBody>| {
-            a.as_ref()
-                .map_or_else(AdjustmentInput::default, |a| AdjustmentInput {
-                    kind: a.kind.clone(),
-                    value: a.value.clone(),
-                    vat: a.vat.clone(),
-                    reason: a.reason.clone(),
-                })
-        };
         DraftInput {
             label: self.label.clone(),
             client: self.client_id.clone(),
@@ -112,19 +127,9 @@ impl DraftBody {
             period_start: self.period_start.clone(),
             period_end: self.period_end.clone(),
             operation: self.operation.clone(),
-            lines: self
-                .lines
-                .iter()
-                .map(|l| LineInput {
-                    description: l.description.clone(),
-                    quantity: l.quantity.clone(),
-                    unit: l.unit.clone(),
-                    unit_price: l.unit_price.clone(),
-                    vat: l.vat.clone(),
-                })
-                .collect(),
-            discount: adjustment(&self.discount),
-            charge: adjustment(&self.charge),
+            lines: line_inputs(&self.lines),
+            discount: adjustment_input(self.discount.as_ref()),
+            charge: adjustment_input(self.charge.as_ref()),
             notes: self.notes.clone(),
             recurrence: self.recurrence.clone(),
         }
@@ -225,7 +230,7 @@ async fn to_json(ctx: &AppContext, invoice: &invoices::Model) -> Result<InvoiceJ
     })
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(idempotency::parse_key(
         headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
     )?)

@@ -14,18 +14,17 @@ use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::invoices::{AdjustmentBody, LineBody};
+use super::invoices::{adjustment_input, line_inputs, AdjustmentBody, LineBody};
 use crate::{
     domain::{
         client::Paging,
-        draft::{parse_date, AdjustmentInput, DraftInput},
+        draft::{parse_date, DraftInput},
         error::FieldErrors,
-        invoice::LineInput,
         subscription as schedule,
     },
     models::_entities::{clients as client_rows, subscriptions as subscription_rows},
     services::{
-        clients, idempotency,
+        clients,
         issue_invoice::paris_date,
         subscriptions::{self as subs, Content, State as SubState},
     },
@@ -50,32 +49,13 @@ pub struct ContentBody {
 
 impl ContentBody {
     fn input(&self) -> DraftInput {
-        let adjustment = |a: &Option<AdjustmentBody>| {
-            a.as_ref()
-                .map_or_else(AdjustmentInput::default, |a| AdjustmentInput {
-                    kind: a.kind.clone(),
-                    value: a.value.clone(),
-                    vat: a.vat.clone(),
-                    reason: a.reason.clone(),
-                })
-        };
         DraftInput {
             label: self.label.clone(),
             payment_term_days: self.payment_term_days.clone(),
             operation: self.operation.clone(),
-            lines: self
-                .lines
-                .iter()
-                .map(|l| LineInput {
-                    description: l.description.clone(),
-                    quantity: l.quantity.clone(),
-                    unit: l.unit.clone(),
-                    unit_price: l.unit_price.clone(),
-                    vat: l.vat.clone(),
-                })
-                .collect(),
-            discount: adjustment(&self.discount),
-            charge: adjustment(&self.charge),
+            lines: line_inputs(&self.lines),
+            discount: adjustment_input(self.discount.as_ref()),
+            charge: adjustment_input(self.charge.as_ref()),
             notes: self.notes.clone(),
             ..Default::default()
         }
@@ -384,7 +364,7 @@ pub async fn duplicate(
     ApiJson(body): ApiJson<DateBody>,
 ) -> Result<Response, ApiError> {
     subs::find(&ctx.db, api.company.id, &id).await?;
-    let key = idempotency::parse_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    let key = super::invoices::idempotency_key(&headers)?;
     let date = body.parse()?;
     let done = subs::duplicate(
         &ctx,
