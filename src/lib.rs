@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod models;
+pub mod perf;
 pub mod security;
 pub mod services;
 pub mod settings;

@@ -5,6 +5,8 @@ mod m20261122_000001_foundation;
 mod m20261125_000001_profile_clients_api_keys;
 mod m20261125_000002_invoices;
 mod m20261125_000003_subscriptions;
+mod m20261125_000004_outbox_file_refs;
+mod m20261125_000005_billing_run;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_profile_clients_api_keys::Migration),
             Box::new(m20261125_000002_invoices::Migration),
             Box::new(m20261125_000003_subscriptions::Migration),
+            Box::new(m20261125_000004_outbox_file_refs::Migration),
+            Box::new(m20261125_000005_billing_run::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -10,12 +10,14 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use loco_rs::config::MailerTls;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::Value;
 
 use crate::{
     domain::{locale::Locale, outbox::Status},
-    models::_entities::{outbox_attachments, outbox_messages},
+    models::_entities::{document_files, outbox_attachments, outbox_messages},
 };
 
 pub struct Attachment {
@@ -122,6 +124,38 @@ pub async fn write_to_outbox<C: ConnectionTrait>(
         .await?;
     }
     Ok(message)
+}
+
+/// The attachments of an outbox message in order, each with its bytes: a copy held in the
+/// row, or the stored file the row names (an invoice's PDF is not copied, see migration
+/// m20261125_000004_outbox_file_refs).
+///
+/// # Errors
+/// Database errors; `RecordNotFound` when a named file is missing (it is never deleted).
+pub async fn attachments_of<C: ConnectionTrait>(
+    db: &C,
+    message_id: i64,
+) -> Result<Vec<outbox_attachments::Model>, sea_orm::DbErr> {
+    let rows = outbox_attachments::Entity::find()
+        .filter(outbox_attachments::Column::MessageId.eq(message_id))
+        .order_by_asc(outbox_attachments::Column::Id)
+        .find_also_related(document_files::Entity)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(mut attachment, file)| {
+            if attachment.file_id.is_some() {
+                let file = file.ok_or_else(|| {
+                    sea_orm::DbErr::RecordNotFound(format!(
+                        "stored file of outbox attachment {}",
+                        attachment.id
+                    ))
+                })?;
+                attachment.content = file.content;
+            }
+            Ok(attachment)
+        })
+        .collect()
 }
 
 /// Builds the MIME message: text and HTML alternatives, then attachments. The Message-ID is

@@ -31,6 +31,7 @@ use crate::{
     models::_entities::{
         clients, companies, subscription_events, subscription_versions, subscriptions,
     },
+    perf::{self, Phase},
 };
 
 /// Subscriptions per transaction: large enough to share the round trips, small enough to
@@ -161,7 +162,10 @@ pub async fn bill_company(
             break;
         };
         after_id = *last;
-        match bill_chunk(ctx, &company, &ids, today).await {
+        let started = std::time::Instant::now();
+        let billed = bill_chunk(ctx, &company, &ids, today).await;
+        perf::add(Phase::BillingChunk, started.elapsed());
+        match billed {
             Ok(chunk) => {
                 outcome.invoice_ids.extend(chunk.invoice_ids);
                 outcome.failures.extend(chunk.failures);
@@ -293,6 +297,7 @@ async fn bill_chunk(
         .map(|c| (c.id, c))
         .collect();
 
+    let planning = perf::thread_cpu();
     let mut outcome = ChunkOutcome::default();
     let mut batch = Vec::new();
     // Per subscription: (new next period, new next billing date).
@@ -361,6 +366,10 @@ async fn bill_chunk(
         ));
         batch.extend(invoices);
     }
+    perf::add(
+        Phase::BillingCpu,
+        perf::thread_cpu().saturating_sub(planning),
+    );
 
     let issued = match prepare(&txn, company, batch).await {
         Ok(Some(prepared)) => write_prepared(&txn, company, &prepared, now).await?,

@@ -13,7 +13,7 @@ use crate::{
     domain::outbox::{after_failure, AfterFailure, Status, STALE_CLAIM_MINUTES},
     jobs,
     mail::MailTransport,
-    models::_entities::{outbox_attachments, outbox_messages},
+    models::_entities::outbox_messages,
     settings::Settings,
 };
 
@@ -63,11 +63,7 @@ pub async fn deliver(ctx: &AppContext, message_id: i64) -> Result<Delivery, Serv
         .one(&ctx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let attachments = outbox_attachments::Entity::find()
-        .filter(outbox_attachments::Column::MessageId.eq(message_id))
-        .order_by_asc(outbox_attachments::Column::Id)
-        .all(&ctx.db)
-        .await?;
+    let attachments = crate::mail::attachments_of(&ctx.db, message_id).await?;
     let transport = transport(ctx);
     let from = Settings::of(ctx).mail_from;
     let result = match crate::mail::build_message(&from, &message, &attachments) {

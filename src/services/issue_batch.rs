@@ -7,8 +7,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use loco_rs::app::AppContext;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    sea_query::{Expr, Query},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -33,6 +34,7 @@ use crate::{
         },
         invoice_adjustments as adjustment_rows, invoice_lines as line_rows,
     },
+    perf::{self, Phase},
     views::{
         document::DocumentKind,
         document::Seller as SellerBlock,
@@ -136,10 +138,15 @@ pub async fn prepare<C: ConnectionTrait>(
             "a batch is numbered in one series".into(),
         ));
     }
+    let computing = perf::thread_cpu();
     let mut computed = Vec::with_capacity(batch.len());
     for document in &batch {
         computed.push(check_new_invoice(company, document)?);
     }
+    perf::add(
+        Phase::BillingCpu,
+        perf::thread_cpu().saturating_sub(computing),
+    );
     Ok(Some(Prepared {
         batch,
         computed,
@@ -209,7 +216,9 @@ pub async fn write_prepared(
 
     // Documents, written as drafts with their content, then issued in one statement (the
     // database only lets lines be written to a draft).
+    let building = perf::thread_cpu();
     let mut rows = Vec::with_capacity(batch.len());
+    let mut models = Vec::with_capacity(batch.len());
     let mut mails = Vec::with_capacity(batch.len());
     for (index, (document, figures)) in batch.iter().zip(computed.iter()).enumerate() {
         let sequence = taken.first + i64::try_from(index).unwrap_or(0);
@@ -280,31 +289,38 @@ pub async fn write_prepared(
             body,
             frozen.seller.legal_name.clone(),
         ));
-        let mut active: invoices::ActiveModel = stored.into();
+        let mut stored = stored;
+        stored.document_json =
+            Some(serde_json::to_string(&frozen).map_err(|e| ServiceError::Other(e.to_string()))?);
+        let mut active: invoices::ActiveModel = stored.clone().into();
         active.id = sea_orm::ActiveValue::NotSet;
-        active.document_json = Set(Some(
-            serde_json::to_string(&frozen).map_err(|e| ServiceError::Other(e.to_string()))?,
-        ));
         rows.push(active);
+        models.push(stored);
     }
-    let mut inserted = Vec::with_capacity(rows.len());
+    perf::add(
+        Phase::BillingCpu,
+        perf::thread_cpu().saturating_sub(building),
+    );
+    // Only the ids come back (the rows are known): returning whole rows would send every
+    // frozen document back over the wire.
+    let mut ids_by_pid = std::collections::HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        inserted.extend(
-            invoices::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(txn)
-                .await?,
-        );
+        let mut insert = invoices::Entity::insert_many(chunk.to_vec()).into_query();
+        insert.returning(Query::returning().columns([invoices::Column::Id, invoices::Column::Pid]));
+        for row in txn.query_all(&insert).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let pid: uuid::Uuid = row.try_get("", "pid")?;
+            ids_by_pid.insert(pid, id);
+        }
     }
     // RETURNING order is not promised: match documents by their public id.
-    let by_pid: std::collections::HashMap<uuid::Uuid, invoices::Model> =
-        inserted.into_iter().map(|i| (i.pid, i)).collect();
-    let ordered: Vec<invoices::Model> = rows
-        .iter()
-        .map(|r| match &r.pid {
-            sea_orm::ActiveValue::Set(pid) | sea_orm::ActiveValue::Unchanged(pid) => {
-                by_pid.get(pid).cloned()
-            }
-            sea_orm::ActiveValue::NotSet => None,
+    let ordered: Vec<invoices::Model> = models
+        .into_iter()
+        .map(|mut model| {
+            ids_by_pid.get(&model.pid).map(|id| {
+                model.id = *id;
+                model
+            })
         })
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| ServiceError::Other("inserted invoice missing".into()))?;
@@ -371,6 +387,7 @@ pub async fn write_prepared(
     }
 
     // The e-mails, held until each PDF exists.
+    let building = perf::thread_cpu();
     let mut messages = Vec::with_capacity(ordered.len());
     for (invoice, (client, subject, body, company_name)) in ordered.iter().zip(mails) {
         let context = json!({
@@ -400,6 +417,10 @@ pub async fn write_prepared(
             ..Default::default()
         });
     }
+    perf::add(
+        Phase::BillingCpu,
+        perf::thread_cpu().saturating_sub(building),
+    );
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         outbox_messages::Entity::insert_many(chunk.to_vec())
             .exec(txn)

@@ -164,12 +164,19 @@ pub async fn store_file<C: ConnectionTrait>(
     content_type: &str,
     bytes: &[u8],
     now: DateTime<FixedOffset>,
-) -> Result<document_files::Model, ServiceError> {
+) -> Result<StoredFile, ServiceError> {
     let sha = store_files(db, content_type, &[bytes], now)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::Other("stored file missing".into()))?;
     Ok(sha)
+}
+
+/// A stored file: its row and its SHA-256 (the bytes are what the caller stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: i64,
+    pub sha256: String,
 }
 
 /// Stores files once each, by content, with multi-row inserts, and returns them in order.
@@ -185,7 +192,7 @@ pub async fn store_files<C: ConnectionTrait>(
     content_type: &str,
     files: &[&[u8]],
     now: DateTime<FixedOffset>,
-) -> Result<Vec<document_files::Model>, ServiceError> {
+) -> Result<Vec<StoredFile>, ServiceError> {
     /// Files per INSERT: a few megabytes per statement.
     const PER_INSERT: usize = 50;
     let shas: Vec<String> = files
@@ -219,19 +226,23 @@ pub async fn store_files<C: ConnectionTrait>(
         );
         db.execute(&insert).await?;
     }
-    let stored: std::collections::HashMap<String, document_files::Model> =
-        document_files::Entity::find()
-            .filter(document_files::Column::Sha256.is_in(shas.iter().cloned()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|f| (f.sha256.clone(), f))
-            .collect();
-    shas.iter()
-        .map(|sha| {
+    // Only the ids are read back: reading the contents again would move every file a
+    // second time (a PDF job stores a few megabytes per chunk).
+    let stored: std::collections::HashMap<String, i64> = document_files::Entity::find()
+        .select_only()
+        .column(document_files::Column::Sha256)
+        .column(document_files::Column::Id)
+        .filter(document_files::Column::Sha256.is_in(shas.iter().cloned()))
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    shas.into_iter()
+        .map(|sha256| {
             stored
-                .get(sha)
-                .cloned()
+                .get(&sha256)
+                .map(|id| StoredFile { id: *id, sha256 })
                 .ok_or_else(|| ServiceError::Other("stored file missing".into()))
         })
         .collect()

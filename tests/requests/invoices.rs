@@ -167,12 +167,10 @@ async fn the_wizard_previews_then_sends_a_numbered_invoice_with_its_pdf() {
         assert_eq!(mail.status, "sent");
         assert_eq!(mail.subject, format!("Facture F-{year}-000001"));
         assert!(mail.text_body.contains("Bonjour Boulangerie Légère"));
-        let attached = outbox_attachments::Entity::find()
-            .filter(outbox_attachments::Column::MessageId.eq(mail.id))
-            .one(&ctx.db)
+        let attached = encaisse::mail::attachments_of(&ctx.db, mail.id)
             .await
             .unwrap()
-            .unwrap();
+            .remove(0);
         assert_eq!(
             attached.content, stored.content,
             "the e-mail carries the stored PDF"
@@ -436,12 +434,10 @@ async fn resend_asks_first_and_sends_the_same_pdf_bytes() {
         assert_eq!(mails.len(), 2);
         for mail in mails {
             assert_eq!(mail.status, "sent");
-            let pdf = outbox_attachments::Entity::find()
-                .filter(outbox_attachments::Column::MessageId.eq(mail.id))
-                .one(&ctx.db)
+            let pdf = encaisse::mail::attachments_of(&ctx.db, mail.id)
                 .await
                 .unwrap()
-                .unwrap();
+                .remove(0);
             assert_eq!(pdf.content, stored.content);
         }
         assert!(server

@@ -4,7 +4,7 @@
 use encaisse::{
     domain::invoice::Status,
     jobs,
-    models::_entities::{document_files, invoices, outbox_attachments, outbox_messages},
+    models::_entities::{document_files, invoices, outbox_messages},
     services::{invoices as docs, issue_invoice, ServiceError},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -71,12 +71,12 @@ async fn issuing_numbers_freezes_and_mails_the_stored_pdf() {
         .unwrap();
     assert_eq!(mail.status, "sent");
     assert!(mail.subject.contains(&format!("F-{year}-000001")));
-    let attachments = outbox_attachments::Entity::find()
-        .filter(outbox_attachments::Column::MessageId.eq(mail.id))
-        .all(&ctx.db)
+    // The PDF is attached by reference to its stored file: delivery reads those bytes.
+    let attachments = encaisse::mail::attachments_of(&ctx.db, mail.id)
         .await
         .unwrap();
     assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].file_id, Some(pdf.id), "not a copy");
     assert_eq!(
         attachments[0].content, pdf.content,
         "the e-mail carries the exact stored PDF"
