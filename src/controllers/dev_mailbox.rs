@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use crate::{
-    models::_entities::{outbox_attachments, outbox_messages},
+    models::_entities::outbox_messages,
     settings::Settings,
     web::{MaybeUser, Page, RequestMeta, WebError},
 };
@@ -67,10 +67,8 @@ async fn show(
 ) -> Result<Response, WebError> {
     ensure_enabled(&ctx)?;
     let message = find(&ctx, &pid).await?;
-    let attachments: Vec<_> = outbox_attachments::Entity::find()
-        .filter(outbox_attachments::Column::MessageId.eq(message.id))
-        .order_by_asc(outbox_attachments::Column::Id)
-        .all(&ctx.db)
+    // An invoice's PDF is the stored file the row names, not a copy.
+    let attachments: Vec<_> = crate::mail::attachments_of(&ctx.db, message.id)
         .await?
         .into_iter()
         .map(|a| json!({ "id": a.id, "filename": a.filename, "size": a.content.len(), "content_type": a.content_type }))
@@ -100,10 +98,10 @@ async fn attachment(
 ) -> Result<Response, WebError> {
     ensure_enabled(&ctx)?;
     let message = find(&ctx, &pid).await?;
-    let attachment = outbox_attachments::Entity::find_by_id(id)
-        .filter(outbox_attachments::Column::MessageId.eq(message.id))
-        .one(&ctx.db)
+    let attachment = crate::mail::attachments_of(&ctx.db, message.id)
         .await?
+        .into_iter()
+        .find(|a| a.id == id)
         .ok_or(WebError::NotFound)?;
     let disposition = format!(
         "attachment; filename=\"{}\"",

@@ -175,6 +175,19 @@ async fn the_wizard_previews_then_sends_a_numbered_invoice_with_its_pdf() {
             attached.content, stored.content,
             "the e-mail carries the stored PDF"
         );
+        // The development mailbox shows and serves those same bytes.
+        let shown = server
+            .get(&format!("/dev/mailbox/{}", mail.pid))
+            .await
+            .html();
+        assert!(shown.contains(&attached.filename));
+        let downloaded = server
+            .get(&format!(
+                "/dev/mailbox/{}/attachments/{}",
+                mail.pid, attached.id
+            ))
+            .await;
+        assert_eq!(downloaded.as_bytes().to_vec(), stored.content);
     })
     .await;
 }
