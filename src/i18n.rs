@@ -40,6 +40,15 @@ pub fn tr(locale: Locale, key: &str) -> String {
     tr_args(locale, key, &[])
 }
 
+/// The message `key` in `locale`, or `None` when there is none (for texts that may or may
+/// not be one of our codes, e.g. a stored failure reason).
+#[must_use]
+pub fn try_tr(locale: Locale, key: &str) -> Option<String> {
+    loader()
+        .ok()?
+        .try_lookup_with_args(&language(locale), key, &HashMap::new())
+}
+
 #[must_use]
 pub fn tr_args(locale: Locale, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
     let Ok(loader) = loader() else {

@@ -107,3 +107,10 @@ pub fn reset() {
         COUNTS[phase.index()].store(0, Ordering::Relaxed);
     }
 }
+
+/// The median of measured values (the upper one of an even count); 0 when there is none.
+#[must_use]
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}

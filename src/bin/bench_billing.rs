@@ -105,11 +105,6 @@ fn args() -> Args {
     args
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
 /// Busy and total CPU time of the machine (all cores), and this process's CPU time, in
 /// seconds, from /proc: the database server's share is the machine's minus ours.
 #[derive(Clone, Copy, Default)]
@@ -536,7 +531,7 @@ async fn main() {
     println!(
         "issued (numbered, stored, outbox e-mail written) in {issue_secs:.2} s: {:.0} invoices/s (median {:.3} ms per invoice over the companies)",
         report.invoices as f64 / issue_secs,
-        median(per_company) * 1000.0
+        encaisse::perf::median(per_company) * 1000.0
     );
     if !args.skip_pdf {
         println!(

@@ -59,11 +59,6 @@ fn args() -> Args {
     args
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -213,7 +208,7 @@ async fn main() {
         args.invoices,
         issue_secs,
         args.invoices as f64 / issue_secs,
-        median(batch_times) * 1000.0
+        encaisse::perf::median(batch_times) * 1000.0
     );
 
     if !args.skip_pdf {

@@ -24,7 +24,7 @@ use crate::{
     services::{
         clients,
         issue_invoice::paris_date,
-        subscriptions::{self as subs, Content, Row, State as SubState},
+        subscriptions::{self as subs, Row, State as SubState},
         ServiceError,
     },
     views::{
@@ -47,13 +47,7 @@ fn day(date: NaiveDate) -> String {
 
 /// A billing failure in the reader's language when it is one of our codes.
 fn error_text(reason: &str, locale: Locale) -> String {
-    let key = format!("err-{reason}");
-    let text = i18n::tr(locale, &key);
-    if text == key {
-        reason.to_string()
-    } else {
-        text
-    }
+    i18n::try_tr(locale, &format!("err-{reason}")).unwrap_or_else(|| reason.to_string())
 }
 
 /// A row of the lists (the Abonnements page and the client's tab).
@@ -64,8 +58,8 @@ pub fn row_view(row: &Row, today: NaiveDate, locale: Locale) -> Value {
         "pid": s.pid.to_string(),
         "client": row.client_name,
         "client_pid": row.client_pid,
-        "label": row.label,
-        "total": format_cents(row.total_cents, locale),
+        "label": row.version.label,
+        "total": format_cents(row.version.total_cents, locale),
         "next": s.next_billing_date.map(day),
         "status": state.key(),
         "stop": s.stop_date.map(day),
@@ -211,27 +205,15 @@ impl ActionForm {
 
 async fn confirmation_data(
     ctx: &AppContext,
-    company_id: i64,
+    selected: &[subscription_rows::Model],
     form: &ActionForm,
     today: NaiveDate,
     locale: Locale,
 ) -> Result<Value, WebError> {
-    let mut rows = Vec::new();
-    for pid in &form.pid {
-        let subscription = subs::find(&ctx.db, company_id, pid).await?;
-        let (version, _) = subs::current(&ctx.db, subscription.id).await?;
-        let client = client_of(ctx, company_id, subscription.client_id).await?;
-        rows.push(row_view(
-            &Row {
-                client_name: client.legal_name,
-                client_pid: client.pid.to_string(),
-                label: version.label.clone(),
-                total_cents: version.total_cents,
-                subscription,
-            },
-            today,
-            locale,
-        ));
+    let mut rows = Vec::with_capacity(selected.len());
+    for subscription in selected {
+        let row = subs::row_of(&ctx.db, subscription.clone()).await?;
+        rows.push(row_view(&row, today, locale));
     }
     Ok(json!({
         "action": form.action,
@@ -262,8 +244,9 @@ async fn act(
         ));
     }
     // Every ticked id must be this company's: another company's answers 404.
+    let mut selected = Vec::with_capacity(form.pid.len());
     for pid in &form.pid {
-        subs::find(&ctx.db, company_id, pid).await?;
+        selected.push(subs::find(&ctx.db, company_id, pid).await?);
     }
     let page = Page::new(&meta, Some(&user), ACTIVE);
     match form.action.as_str() {
@@ -284,7 +267,7 @@ async fn act(
             )
         }
         "duplicate" | "stop" => {
-            let data = confirmation_data(&ctx, company_id, &form, today, meta.locale).await?;
+            let data = confirmation_data(&ctx, &selected, &form, today, meta.locale).await?;
             if form.stage != "confirm" {
                 return page.render("subscriptions/confirm.html", data);
             }
@@ -341,11 +324,7 @@ async fn show(
     let subscription = subs::find(&ctx.db, company_id, &pid).await?;
     let today = today(&ctx);
     let client = client_of(&ctx, company_id, subscription.client_id).await?;
-    let versions = subs::versions(&ctx.db, &[subscription.id]).await?;
-    let latest = versions
-        .last()
-        .ok_or_else(|| WebError::Internal("subscription without content".into()))?;
-    let content = Content::of(latest)?;
+    let (_, content) = subs::current(&ctx.db, subscription.id).await?;
     let computed = content.computed();
     let invoices = subs::invoices_of(&ctx, subscription.id).await?;
     let invoice_rows =

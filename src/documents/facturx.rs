@@ -609,11 +609,7 @@ fn xmp_packet(meta: &Metadata) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        io::Write,
-        path::Path,
-        process::{Command, Stdio},
-    };
+    use std::{path::Path, process::Command};
 
     use chrono::DateTime;
     use lopdf::content::Content;
@@ -621,7 +617,7 @@ mod tests {
     use super::*;
     use crate::documents::{
         example::{example_credit_note, example_franchise_invoice, example_invoice},
-        pdf::render_pdf,
+        pdf::{render_pdf, tests::poppler},
     };
 
     const LOGO: &[u8] = include_bytes!("../../tests/fixtures/logo.png");
@@ -638,25 +634,6 @@ mod tests {
     fn facturx_of(doc: &InvoiceDocument) -> Vec<u8> {
         let pdf = render_pdf(doc, None).unwrap();
         to_facturx(&pdf, XML, doc).unwrap()
-    }
-
-    /// Runs a poppler tool on the PDF given on its standard input.
-    fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
-        let mut child = Command::new(tool)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{tool} (poppler-utils) must be installed: {e}"));
-        child.stdin.take().unwrap().write_all(pdf).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{tool} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
     }
 
     /// Runs `pdfdetach` (which reads a file, not its input) in `dir`.

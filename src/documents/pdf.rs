@@ -1759,7 +1759,7 @@ fn install_fonts(file: &mut lopdf::Document, regular: &Arc<Embedding>, bold: &Ar
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::{
         io::Write,
         process::{Command, Stdio},
@@ -1775,7 +1775,7 @@ mod tests {
     const LOGO: &[u8] = include_bytes!("../../tests/fixtures/logo.png");
 
     /// Runs a poppler tool on the PDF given on its standard input.
-    fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    pub(crate) fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
         let mut child = Command::new(tool)
             .args(args)
             .stdin(Stdio::piped())

@@ -334,8 +334,31 @@ pub struct Row {
     pub subscription: subscriptions::Model,
     pub client_name: String,
     pub client_pid: String,
-    pub label: String,
-    pub total_cents: i64,
+    /// Its current content (label, amounts, payment term).
+    pub version: subscription_versions::Model,
+}
+
+/// The list row of one subscription (its current version and client).
+///
+/// # Errors
+/// Database errors.
+pub async fn row_of<C: ConnectionTrait>(
+    db: &C,
+    subscription: subscriptions::Model,
+) -> Result<Row, ServiceError> {
+    let (version, _) = current(db, subscription.id).await?;
+    let client = clients::Entity::find_by_id(subscription.client_id)
+        .one(db)
+        .await?;
+    Ok(Row {
+        client_name: client
+            .as_ref()
+            .map(|c| c.legal_name.clone())
+            .unwrap_or_default(),
+        client_pid: client.map(|c| c.pid.to_string()).unwrap_or_default(),
+        version,
+        subscription,
+    })
 }
 
 /// Which subscriptions a list shows.
@@ -404,17 +427,19 @@ pub async fn list(
     let rows = models
         .into_iter()
         .map(|subscription| {
-            let version = latest.get(&subscription.id);
+            // Every subscription is created with its first version.
+            let version = latest.remove(&subscription.id).ok_or_else(|| {
+                ServiceError::Other(format!("subscription {} has no content", subscription.id))
+            })?;
             let client = clients.get(&subscription.client_id);
-            Row {
+            Ok(Row {
                 client_name: client.map(|c| c.legal_name.clone()).unwrap_or_default(),
                 client_pid: client.map(|c| c.pid.to_string()).unwrap_or_default(),
-                label: version.map(|v| v.label.clone()).unwrap_or_default(),
-                total_cents: version.map_or(0, |v| v.total_cents),
+                version,
                 subscription,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, ServiceError>>()?;
     Ok((rows, total))
 }
 

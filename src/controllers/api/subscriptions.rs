@@ -22,11 +22,11 @@ use crate::{
         error::FieldErrors,
         subscription as schedule,
     },
-    models::_entities::{clients as client_rows, subscriptions as subscription_rows},
+    models::_entities::subscriptions as subscription_rows,
     services::{
         clients,
         issue_invoice::paris_date,
-        subscriptions::{self as subs, Content, State as SubState},
+        subscriptions::{self as subs, Content, Row, State as SubState},
     },
     web::api::{ApiCompany, ApiError, ApiErrorBody, ApiJson},
 };
@@ -124,15 +124,11 @@ fn today(ctx: &AppContext) -> chrono::NaiveDate {
     paris_date(crate::clock::of(ctx).now())
 }
 
-async fn to_json(
+/// A subscription as read alone: its row, where it was duplicated from, its invoices.
+async fn read(
     ctx: &AppContext,
-    subscription: &subscription_rows::Model,
-    with_invoices: bool,
+    subscription: subscription_rows::Model,
 ) -> Result<SubscriptionJson, ApiError> {
-    let (version, _) = subs::current(&ctx.db, subscription.id).await?;
-    let client = client_rows::Entity::find_by_id(subscription.client_id)
-        .one(&ctx.db)
-        .await?;
     let source = match subscription.duplicated_from_id {
         Some(id) => subscription_rows::Entity::find_by_id(id)
             .one(&ctx.db)
@@ -140,6 +136,17 @@ async fn to_json(
             .map(|s| s.pid),
         None => None,
     };
+    let row = subs::row_of(&ctx.db, subscription).await?;
+    to_json(ctx, &row, source, true).await
+}
+
+async fn to_json(
+    ctx: &AppContext,
+    row: &Row,
+    source: Option<uuid::Uuid>,
+    with_invoices: bool,
+) -> Result<SubscriptionJson, ApiError> {
+    let (subscription, version) = (&row.subscription, &row.version);
     let next = subscription.next_billing_date.map(|_| {
         schedule::period(
             subscription.start_date,
@@ -165,7 +172,7 @@ async fn to_json(
     };
     Ok(SubscriptionJson {
         id: subscription.pid,
-        client_id: client.map(|c| c.pid),
+        client_id: uuid::Uuid::parse_str(&row.client_pid).ok(),
         status: SubState::of(subscription, today(ctx)).key().to_string(),
         start_date: subscription.start_date,
         stop_date: subscription.stop_date,
@@ -239,9 +246,30 @@ pub async fn list(
         today(&ctx),
     )
     .await?;
+    // Where the page's subscriptions were duplicated from, in one query.
+    let source_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.subscription.duplicated_from_id)
+        .collect();
+    let sources: std::collections::HashMap<i64, uuid::Uuid> = if source_ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        subscription_rows::Entity::find()
+            .filter(subscription_rows::Column::Id.is_in(source_ids))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.pid))
+            .collect()
+    };
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        items.push(to_json(&ctx, &row.subscription, false).await?);
+        let source = row
+            .subscription
+            .duplicated_from_id
+            .and_then(|id| sources.get(&id).copied());
+        items.push(to_json(&ctx, row, source, false).await?);
     }
     Ok(Json(SubscriptionPage {
         items,
@@ -270,7 +298,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<SubscriptionJson>, ApiError> {
     let subscription = subs::find(&ctx.db, api.company.id, &id).await?;
-    Ok(Json(to_json(&ctx, &subscription, true).await?))
+    Ok(Json(read(&ctx, subscription).await?))
 }
 
 /// Replace the content (label, lines, prices, payment term) of the invoices not issued
@@ -302,7 +330,7 @@ pub async fn modify(
         subs::parse_content(&body.input(), today(&ctx), api.company.payment_term_days)
             .map_err(ApiError::Invalid)?;
     let updated = subs::modify(&ctx, api.company.id, None, &id, &content).await?;
-    Ok(Json(to_json(&ctx, &updated, true).await?))
+    Ok(Json(read(&ctx, updated).await?))
 }
 
 /// Stop from a date (today or later): no period starting on or after it is billed; issued
@@ -331,8 +359,8 @@ pub async fn stop(
     subs::find(&ctx.db, api.company.id, &id).await?;
     let date = body.parse()?;
     let stopped = subs::stop(&ctx, api.company.id, None, std::slice::from_ref(&id), date).await?;
-    let subscription = stopped.first().ok_or(ApiError::NotFound)?;
-    Ok(Json(to_json(&ctx, subscription, true).await?))
+    let subscription = stopped.into_iter().next().ok_or(ApiError::NotFound)?;
+    Ok(Json(read(&ctx, subscription).await?))
 }
 
 /// A new subscription with this one's content and a new start date (today or later; when
@@ -375,11 +403,11 @@ pub async fn duplicate(
         key.as_deref(),
     )
     .await?;
-    let copy = done.created.first().ok_or(ApiError::NotFound)?;
+    let copy = done.created.into_iter().next().ok_or(ApiError::NotFound)?;
     let status = if done.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(to_json(&ctx, copy, true).await?)).into_response())
+    Ok((status, Json(read(&ctx, copy).await?)).into_response())
 }
