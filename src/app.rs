@@ -50,6 +50,10 @@ impl Hooks for App {
             &ctx.config,
             settings.dev_mailbox,
         )?);
+        ctx.shared_store.insert(
+            crate::services::stripe_payments::StripeGateway::build(&settings.stripe)
+                .map_err(|e| loco_rs::Error::string(&format!("stripe: {e}")))?,
+        );
         ctx.shared_store.insert(settings);
         ctx.shared_store.insert(Clock::default());
         ctx.shared_store.insert(JobStore::connect(&ctx).await?);
@@ -85,6 +89,8 @@ impl Hooks for App {
             .add_route(controllers::api::routes())
             .add_route(controllers::staff::routes())
             .add_route(controllers::dev_mailbox::routes())
+            .add_route(controllers::pay::routes())
+            .add_route(controllers::payments::routes())
     }
 
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {

@@ -19,6 +19,19 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The secret of a client's payment page: HMAC-SHA256 of a random nonce (stored) under the
+/// app's secret key (never stored). The database holds only the nonce and the token's
+/// SHA-256, so a leaked database gives no working link, while the app can write the same
+/// link in every invoice e-mail. 256 bits, URL-safe.
+#[must_use]
+pub fn payment_link_token(secret_key: &str, nonce: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(b"encaisse-payment-link:");
+    mac.update(nonce.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// The CSRF token a form must carry for the given CSRF cookie value (signed double submit:
 /// an attacker who can plant a cookie still cannot compute the matching token).
 #[must_use]
@@ -39,6 +52,15 @@ pub fn csrf_token_is_valid(secret_key: &str, cookie_value: &str, submitted: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payment_link_tokens_depend_on_key_and_nonce() {
+        let a = payment_link_token("key", "nonce-1");
+        assert_eq!(a, payment_link_token("key", "nonce-1"));
+        assert_ne!(a, payment_link_token("key", "nonce-2"));
+        assert_ne!(a, payment_link_token("other", "nonce-1"));
+        assert_eq!(a.len(), 43);
+    }
 
     #[test]
     fn tokens_are_unique_and_long() {

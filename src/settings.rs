@@ -22,6 +22,32 @@ pub struct Settings {
     pub mail_from: String,
     #[serde(default)]
     pub jobs: JobSettings,
+    /// Card payments on the payment page; off (no card option) while the keys are empty.
+    #[serde(default)]
+    pub stripe: StripeSettings,
+}
+
+/// Stripe keys and API address, from the environment (`STRIPE_*`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StripeSettings {
+    #[serde(default)]
+    pub secret_key: String,
+    #[serde(default)]
+    pub publishable_key: String,
+    /// Signing secret of the webhook endpoint (`whsec_…`).
+    #[serde(default)]
+    pub webhook_secret: String,
+    /// The API's base URL: Stripe's own unless set (tests point it at localstripe).
+    #[serde(default)]
+    pub api_base: String,
+}
+
+impl StripeSettings {
+    /// Card payments need both API keys.
+    #[must_use]
+    pub fn enabled(&self) -> bool {
+        !self.secret_key.trim().is_empty() && !self.publishable_key.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,6 +7,7 @@ mod m20261125_000002_invoices;
 mod m20261125_000003_subscriptions;
 mod m20261125_000004_outbox_file_refs;
 mod m20261125_000005_billing_run;
+mod m20261125_000006_payments;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_subscriptions::Migration),
             Box::new(m20261125_000004_outbox_file_refs::Migration),
             Box::new(m20261125_000005_billing_run::Migration),
+            Box::new(m20261125_000006_payments::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -238,6 +238,11 @@ async fn show(
     } else {
         Vec::new()
     };
+    let credit = crate::services::payments::client_credit(&ctx.db, client.id).await?;
+    let settings = crate::settings::Settings::of(&ctx);
+    let payment_url = crate::services::payment_links::live(&ctx.db, &settings.secret_key, client.id)
+        .await?
+        .map(|link| crate::services::payment_links::UrlMaker::of(&ctx).url(&link, None));
     Page::new(&meta, Some(&user), ACTIVE).render(
         "clients/show.html",
         json!({
@@ -245,7 +250,10 @@ async fn show(
             "totals": {
                 "invoiced": format_cents(figures.invoiced_cents, meta.locale),
                 "outstanding": format_cents(figures.outstanding_cents, meta.locale),
+                "credit": format_cents(credit, meta.locale),
+                "has_credit": credit > 0,
             },
+            "payment_url": payment_url,
             "rows": rows,
             "subscriptions": subscriptions,
             "tab": tab,

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::{
     domain::client::Paging,
-    services::{clients, subscriptions, user_admin},
+    domain::money::format_cents,
+    services::{clients, payments, subscriptions, user_admin},
     views::company::profile_complete,
     web::{Page, RequestMeta, SellerUser, WebError},
 };
@@ -29,6 +30,8 @@ async fn show(
     let (_, clients) = clients::search(&ctx, company_id, &count_only).await?;
     let profile_complete = user.company.as_ref().is_some_and(profile_complete);
     let (running, failed) = subscriptions::counts(&ctx, company_id).await?;
+    let collected = payments::collected_cents(&ctx.db, company_id).await?;
+    let outstanding = payments::outstanding_cents(&ctx.db, company_id).await?;
     Page::new(&meta, Some(&user), "dashboard").render(
         "dashboard/show.html",
         json!({
@@ -36,6 +39,10 @@ async fn show(
             "clients": clients,
             "profile_complete": profile_complete,
             "subscriptions": { "running": running, "failed": failed },
+            "sales": {
+                "collected": format_cents(collected, meta.locale),
+                "outstanding": format_cents(outstanding, meta.locale),
+            },
         }),
     )
 }

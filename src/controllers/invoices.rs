@@ -144,7 +144,7 @@ pub async fn rows_with_clients(
         .map(|c| (c.id, c))
         .collect();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let credited = docs::credited_totals(&ctx.db, &ids).await?;
+    let credited = crate::services::payments::taken_off(&ctx.db, &ids).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -175,7 +175,7 @@ async fn show(
     }
     let today = paris_date(crate::clock::of(&ctx).now());
     let document = render_document::frozen(&invoice)?.ok_or(WebError::NotFound)?;
-    let credited = docs::credited_totals(&ctx.db, &[invoice.id]).await?;
+    let credited = crate::services::payments::taken_off(&ctx.db, &[invoice.id]).await?;
     let balance = docs::balance(&invoice, credited.get(&invoice.id).copied().unwrap_or(0));
     let credit_notes = docs::credit_notes_of(&ctx.db, invoice.id).await?;
     let corrected = match invoice.corrected_invoice_id {
@@ -201,9 +201,18 @@ async fn show(
             .one(&ctx.db)
             .await?
     };
+    let (payment_rows, _) =
+        crate::services::payments::list(&ctx.db, company_id, None, Some(invoice.id), 0, 100).await?;
+    let client_credit = crate::services::payments::client_credit(&ctx.db, invoice.client_id).await?;
+    let payable = invoice.kind == "invoice"
+        && matches!(invoice.status.as_str(), "issued" | "partially_paid" | "paid");
     Page::new(&meta, Some(&user), ACTIVE).render(
         "invoices/show.html",
         json!({
+            "payments": payment_rows.iter().map(|r| super::payments::payment_view(r, meta.locale)).collect::<Vec<_>>(),
+            "can_record_payment": payable,
+            "client_credit": (payable && balance > 0 && client_credit > 0).then(|| format_cents(client_credit, meta.locale)),
+            "transfer_reference": invoice.number.as_deref().filter(|_| invoice.kind == "invoice").and_then(|n| crate::domain::payment::transfer_reference(n).ok()).map(|r| crate::domain::payment::grouped(&r)),
             "pid": pid,
             "kind": invoice.kind,
             "number": invoice.number,

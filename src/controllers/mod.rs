@@ -8,6 +8,8 @@ pub mod dev_mailbox;
 pub mod home;
 pub mod invoice_wizard;
 pub mod invoices;
+pub mod pay;
+pub mod payments;
 pub mod staff;
 pub mod subscriptions;
 pub mod users;

@@ -516,9 +516,11 @@ pub enum Event {
     EditDraft,
     DeleteDraft,
     Issue,
-    /// A payment or credit that leaves `balance_cents` to pay.
+    /// Payments or credits that leave `balance_cents` to pay, `paid_cents` having been
+    /// paid (a reversed payment can bring an invoice back to issued).
     Settle {
         balance_cents: i64,
+        paid_cents: i64,
     },
     /// Cancellation by a credit note of the whole remainder.
     Cancel,
@@ -540,13 +542,19 @@ pub fn transition(status: Status, event: Event) -> Result<Option<Status>, &'stat
         (S::Draft, E::Settle { .. } | E::Cancel) => Err("invoice-not-issued"),
         (S::Cancelled, _) => Err("invoice-cancelled"),
         (_, E::EditDraft | E::DeleteDraft | E::Issue) => Err("invoice-immutable"),
-        (S::Issued | S::PartiallyPaid | S::Paid, E::Settle { balance_cents }) => {
-            Ok(Some(if balance_cents <= 0 {
-                S::Paid
-            } else {
-                S::PartiallyPaid
-            }))
-        }
+        (
+            S::Issued | S::PartiallyPaid | S::Paid,
+            E::Settle {
+                balance_cents,
+                paid_cents,
+            },
+        ) => Ok(Some(if balance_cents <= 0 && paid_cents > 0 {
+            S::Paid
+        } else if paid_cents > 0 {
+            S::PartiallyPaid
+        } else {
+            S::Issued
+        })),
         (S::Issued | S::PartiallyPaid | S::Paid, E::Cancel) => Ok(Some(S::Cancelled)),
     }
 }
@@ -786,8 +794,11 @@ mod tests {
     #[case(Status::Issued, Event::DeleteDraft, Err("invoice-immutable"))]
     #[case(Status::Issued, Event::Issue, Err("invoice-immutable"))]
     #[case(Status::Paid, Event::EditDraft, Err("invoice-immutable"))]
-    #[case(Status::Issued, Event::Settle { balance_cents: 10 }, Ok(Some(Status::PartiallyPaid)))]
-    #[case(Status::PartiallyPaid, Event::Settle { balance_cents: 0 }, Ok(Some(Status::Paid)))]
+    #[case(Status::Issued, Event::Settle { balance_cents: 10, paid_cents: 5 }, Ok(Some(Status::PartiallyPaid)))]
+    #[case(Status::PartiallyPaid, Event::Settle { balance_cents: 0, paid_cents: 15 }, Ok(Some(Status::Paid)))]
+    #[case(Status::Paid, Event::Settle { balance_cents: 15, paid_cents: 0 }, Ok(Some(Status::Issued)))]
+    #[case(Status::Paid, Event::Settle { balance_cents: 5, paid_cents: 10 }, Ok(Some(Status::PartiallyPaid)))]
+    #[case(Status::Cancelled, Event::Settle { balance_cents: 0, paid_cents: 10 }, Err("invoice-cancelled"))]
     #[case(Status::Issued, Event::Cancel, Ok(Some(Status::Cancelled)))]
     #[case(Status::Paid, Event::Cancel, Ok(Some(Status::Cancelled)))]
     #[case(Status::Cancelled, Event::Cancel, Err("invoice-cancelled"))]

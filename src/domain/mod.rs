@@ -16,6 +16,7 @@ pub mod login_throttle;
 pub mod money;
 pub mod numbering;
 pub mod outbox;
+pub mod payment;
 pub mod password;
 pub mod phone;
 pub mod roles;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::services::{
     bill_subscriptions, deliver_mail, housekeeping, issue_invoice, render_document,
+    stripe_payments,
 };
 
 /// Queue names are explicit: the default is the Rust type name, and renaming the type
@@ -48,6 +49,10 @@ pub enum Job {
     /// The same for many documents (a billing run or an import).
     RenderDocuments {
         invoice_ids: Vec<i64>,
+    },
+    /// Process a stored Stripe event (webhook).
+    ProcessStripeEvent {
+        event_id: i64,
     },
 }
 
@@ -166,6 +171,12 @@ pub async fn enqueue_render(ctx: &AppContext, invoice_id: i64) {
     push(ctx, Job::RenderDocument { invoice_id }).await;
 }
 
+/// Queues the processing of a stored Stripe event (the sweep re-queues any event still
+/// unprocessed, so this too is best effort).
+pub async fn enqueue_stripe_event(ctx: &AppContext, event_id: i64) {
+    push(ctx, Job::ProcessStripeEvent { event_id }).await;
+}
+
 /// Queues the delivery of many outbox messages in one job.
 pub async fn enqueue_mails(ctx: &AppContext, outbox_ids: Vec<i64>) {
     match outbox_ids.as_slice() {
@@ -206,6 +217,10 @@ async fn run_job(job: Job, ctx: Data<AppContext>) -> Result<(), BoxDynError> {
             .await
             .map(|_| ())
             .map_err(|e| format!("render documents: {e:?}").into()),
+        Job::ProcessStripeEvent { event_id } => stripe_payments::process_event(&ctx, event_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("stripe event {event_id}: {e:?}").into()),
     }
 }
 
@@ -213,6 +228,12 @@ async fn outbox_sweep(_tick: Tick<Tz>, ctx: Data<AppContext>) -> Result<(), BoxD
     render_document::enqueue_missing(&ctx)
         .await
         .map_err(|e| format!("document sweep: {e:?}"))?;
+    for event_id in stripe_payments::unprocessed(&ctx)
+        .await
+        .map_err(|e| format!("stripe event sweep: {e:?}"))?
+    {
+        enqueue_stripe_event(&ctx, event_id).await;
+    }
     deliver_mail::enqueue_due(&ctx)
         .await
         .map(|_| ())

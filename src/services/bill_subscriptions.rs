@@ -22,6 +22,7 @@ use sea_orm::{
 
 use super::{
     issue_batch::{check_new_invoice, prepare, write_prepared, NewInvoice},
+    payment_links::UrlMaker,
     subscriptions::{lock_company, schedule_of, Content},
     ServiceError,
 };
@@ -372,7 +373,9 @@ async fn bill_chunk(
     );
 
     let issued = match prepare(&txn, company, batch).await {
-        Ok(Some(prepared)) => write_prepared(&txn, company, &prepared, now).await?,
+        Ok(Some(prepared)) => {
+            write_prepared(&txn, company, &prepared, &UrlMaker::of(ctx), now).await?
+        }
         Ok(None) => Vec::new(),
         // The company itself cannot issue (profile incomplete): every subscription waits.
         Err(error) => {

@@ -106,6 +106,28 @@ pub async fn record_event<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records an event only the first time (e.g. the first view of an invoice on the payment
+/// page: the history says when the client first saw it, not every reload).
+///
+/// # Errors
+/// Database errors.
+pub async fn record_event_once<C: ConnectionTrait>(
+    db: &C,
+    invoice_id: i64,
+    kind: &str,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(), sea_orm::DbErr> {
+    let seen = invoice_events::Entity::find()
+        .filter(invoice_events::Column::InvoiceId.eq(invoice_id))
+        .filter(invoice_events::Column::Kind.eq(kind))
+        .count(db)
+        .await?;
+    if seen == 0 {
+        record_event(db, invoice_id, kind, None, None, now).await?;
+    }
+    Ok(())
+}
+
 /// The history of a document, oldest first.
 ///
 /// # Errors
@@ -577,8 +599,8 @@ pub async fn credited_totals<C: ConnectionTrait>(
         .collect())
 }
 
-/// What is left to pay on an invoice: its total less its credit notes (payments arrive
-/// with the payment issue). Zero for anything but an issued invoice.
+/// What is left to pay on an invoice: its total less what its credit notes and payments
+/// took off (`payments::taken_off`). Zero for anything but an issued invoice.
 #[must_use]
 pub fn balance(invoice: &invoices::Model, credited_cents: i64) -> i64 {
     match status_of(invoice) {
@@ -614,7 +636,7 @@ pub async fn client_figures(
         .all(&ctx.db)
         .await?;
     let ids: Vec<i64> = documents.iter().map(|d| d.id).collect();
-    let credited = credited_totals(&ctx.db, &ids).await?;
+    let taken = crate::services::payments::taken_off(&ctx.db, &ids).await?;
     let mut figures = ClientFigures::default();
     for document in &documents {
         match (document.kind.as_str(), status_of(document)) {
@@ -622,7 +644,7 @@ pub async fn client_figures(
             ("invoice", _) => figures.invoiced_cents += document.total_cents,
             _ => figures.invoiced_cents -= document.total_cents,
         }
-        let due = balance(document, credited.get(&document.id).copied().unwrap_or(0));
+        let due = balance(document, taken.get(&document.id).copied().unwrap_or(0));
         if due > 0 {
             figures.outstanding_cents += due;
             figures.pending.push((document.clone(), due));

@@ -99,7 +99,8 @@ pub async fn issue_invoices(
     };
     let now = crate::clock::of(ctx).now();
     let txn = ctx.db.begin().await?;
-    let issued = write_prepared(&txn, company, &prepared, now).await?;
+    let urls = crate::services::payment_links::UrlMaker::of(ctx);
+    let issued = write_prepared(&txn, company, &prepared, &urls, now).await?;
     txn.commit().await?;
     // One job renders the whole batch's PDFs (100 000 single jobs would cost more to
     // queue than to run); the minute sweep catches any that fail.
@@ -187,6 +188,7 @@ pub async fn write_prepared(
     txn: &DatabaseTransaction,
     company: &companies::Model,
     prepared: &Prepared,
+    urls: &crate::services::payment_links::UrlMaker,
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<invoices::Model>, ServiceError> {
     let Prepared {
@@ -386,16 +388,29 @@ pub async fn write_prepared(
             .await?;
     }
 
-    // The e-mails, held until each PDF exists.
+    // The e-mails, held until each PDF exists, each with its client's payment page.
+    let client_ids: Vec<i64> = ordered.iter().map(|i| i.client_id).collect();
+    let links = crate::services::payment_links::ensure_many(
+        txn,
+        &urls.secret_key,
+        company.id,
+        &client_ids,
+        now,
+    )
+    .await?;
     let building = perf::thread_cpu();
     let mut messages = Vec::with_capacity(ordered.len());
     for (invoice, (client, subject, body, company_name)) in ordered.iter().zip(mails) {
+        let payment_url = links
+            .get(&invoice.client_id)
+            .map(|link| urls.url(link, Some(&invoice.pid)));
         let context = json!({
             "subject": subject,
             "paragraphs": body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
             "body": body,
             "company": company_name,
             "lang": Locale::Fr.tag(),
+            "payment_url": payment_url,
         });
         let rendered = mail::render_message("document", &context)?;
         messages.push(outbox_messages::ActiveModel {

@@ -302,6 +302,7 @@ pub async fn write_document_mail<C: ConnectionTrait>(
     to: (&str, Option<&str>),
     subject_template: &str,
     body_template: &str,
+    payment_url: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> Result<crate::models::_entities::outbox_messages::Model, ServiceError> {
     let locale = Locale::Fr;
@@ -321,6 +322,7 @@ pub async fn write_document_mail<C: ConnectionTrait>(
                 "paragraphs": body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
                 "body": body,
                 "company": document.seller.legal_name,
+                "payment_url": payment_url,
             }),
             attachments: vec![],
         },
@@ -558,8 +560,27 @@ pub async fn issue(
             now,
         )
         .await?;
+        // Now that the credit note counts: what was paid beyond what the invoice still
+        // asks becomes the client's credit balance.
+        crate::services::payments::after_credit_note(&txn, corrected, now).await?;
     }
     let (default_subject, default_body) = default_email(kind, Locale::Fr);
+    // Every invoice e-mail links to the client's payment page with this invoice chosen.
+    let payment_url = if kind == DocumentKind::Invoice {
+        let urls = crate::services::payment_links::UrlMaker::of(ctx);
+        let link = crate::services::payment_links::ensure(
+            &txn,
+            &urls.secret_key,
+            company_id,
+            client.id,
+            user.map(|u| u.id),
+            now,
+        )
+        .await?;
+        Some(urls.url(&link, Some(&issued.pid)))
+    } else {
+        None
+    };
     let message = write_document_mail(
         &txn,
         &issued,
@@ -567,6 +588,7 @@ pub async fn issue(
         (&client_email, client.contact_name.as_deref()),
         current.email_subject.as_deref().unwrap_or(&default_subject),
         current.email_body.as_deref().unwrap_or(&default_body),
+        payment_url.as_deref(),
         now,
     )
     .await?;

@@ -15,9 +15,12 @@ pub mod invoice_templates;
 pub mod invoices;
 pub mod issue_batch;
 pub mod issue_invoice;
+pub mod payment_links;
+pub mod payments;
 pub mod render_document;
 pub mod resend_invoice;
 pub mod seed_demo;
+pub mod stripe_payments;
 pub mod subscriptions;
 pub mod user_admin;
 

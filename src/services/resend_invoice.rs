@@ -9,6 +9,7 @@ use super::{
     render_document, ServiceError,
 };
 use crate::{
+    views::document::DocumentKind,
     domain::{invoice::Status, locale::Locale},
     jobs,
     models::_entities::{clients, users},
@@ -48,6 +49,21 @@ pub async fn resend(
             return Ok(());
         }
     }
+    let payment_url = if document.kind == DocumentKind::Invoice {
+        let urls = crate::services::payment_links::UrlMaker::of(ctx);
+        let link = crate::services::payment_links::ensure(
+            &txn,
+            &urls.secret_key,
+            company_id,
+            client.id,
+            user.map(|u| u.id),
+            now,
+        )
+        .await?;
+        Some(urls.url(&link, Some(&invoice.pid)))
+    } else {
+        None
+    };
     let message = write_document_mail(
         &txn,
         &invoice,
@@ -55,6 +71,7 @@ pub async fn resend(
         (&to, client.contact_name.as_deref()),
         invoice.email_subject.as_deref().unwrap_or(&subject),
         invoice.email_body.as_deref().unwrap_or(&body),
+        payment_url.as_deref(),
         now,
     )
     .await?;

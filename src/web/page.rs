@@ -57,6 +57,7 @@ fn navigation(user: Option<&CurrentUser>) -> Value {
                     "children": [
                         { "id": "sales-invoices", "key": "nav-sales-invoices", "href": "/sales/invoices" },
                         { "id": "sales-subscriptions", "key": "nav-sales-subscriptions", "href": "/sales/subscriptions" },
+                        { "id": "sales-payments", "key": "nav-sales-payments", "href": "/sales/payments" },
                         { "id": "sales-clients", "key": "nav-sales-clients", "href": "/sales/clients" }
                     ]
                 }),

@@ -2,3 +2,4 @@ mod einvoices;
 mod invoicing;
 mod outbox;
 mod subscriptions;
+mod payments;

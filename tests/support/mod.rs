@@ -393,3 +393,144 @@ pub async fn post_pairs(
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     post_form(server, path, &pairs).await
 }
+
+/// Issues a new invoice of `lines` lines (1,5 day at 450 € + 20 % each: 810 € a line) for
+/// the client and renders its PDF.
+pub async fn issued_invoice(
+    ctx: &AppContext,
+    company_id: i64,
+    client_pid: &str,
+    lines: usize,
+) -> encaisse::models::_entities::invoices::Model {
+    use encaisse::services::{invoices as docs, issue_invoice};
+    let draft = draft_for(client_pid, lines, paris_today(ctx));
+    let (draft, _) = docs::create_draft(ctx, company_id, None, &draft, None)
+        .await
+        .unwrap();
+    issue_invoice::issue(ctx, company_id, None, &draft.pid.to_string())
+        .await
+        .unwrap()
+        .invoice
+}
+
+/// PyPI localstripe (a fake Stripe API), patched by `scripts/localstripe_server.py` so
+/// that async-stripe can read its PaymentIntents; stopped when dropped.
+pub struct LocalStripe {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl LocalStripe {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let python = root.join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run the test suite with bin/test (it installs localstripe)",
+            python.display()
+        );
+        let mut child = std::process::Command::new(python)
+            .arg(root.join("scripts/localstripe_server.py"))
+            .args(["--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start localstripe");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("localstripe prints its address");
+        let port = line
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected localstripe output: {line}"));
+        Self { child, port }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stripe settings pointing at this server.
+    pub fn settings(&self) -> encaisse::settings::StripeSettings {
+        encaisse::settings::StripeSettings {
+            secret_key: "sk_test_encaisse".into(),
+            publishable_key: "pk_test_encaisse".into(),
+            webhook_secret: WEBHOOK_SECRET.into(),
+            api_base: self.base(),
+        }
+    }
+
+    /// A request to the fake API, answered as raw JSON (what Stripe would put in an
+    /// event's `data.object`).
+    pub fn call(&self, method: &str, path: &str, form: &str) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let auth = base64_basic("sk_test_encaisse:");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{form}",
+            form.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        // The body may be chunked: take the JSON object within it.
+        let start = body.find('{').expect("a JSON body");
+        let end = body.rfind('}').expect("a JSON body");
+        serde_json::from_str(&body[start..=end]).unwrap()
+    }
+}
+
+impl Drop for LocalStripe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn base64_basic(credentials: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(credentials)
+}
+
+pub const WEBHOOK_SECRET: &str = "whsec_encaisse_test";
+
+/// A Stripe event around `object`, as Stripe sends it.
+pub fn stripe_event(id: &str, kind: &str, object: &serde_json::Value) -> String {
+    serde_json::json!({
+        "id": id,
+        "object": "event",
+        "api_version": "2025-10-29.clover",
+        "created": chrono::Utc::now().timestamp(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": { "id": null, "idempotency_key": null },
+        "type": kind,
+        "data": { "object": object },
+    })
+    .to_string()
+}
+
+/// Posts a webhook delivery signed at `timestamp` (now when `None`) with `secret`.
+pub async fn deliver_webhook(
+    server: &TestServer,
+    payload: &str,
+    secret: &str,
+    timestamp: Option<i64>,
+) -> TestResponse {
+    let signature = stripe_webhook::Webhook::generate_test_header(payload, secret, timestamp);
+    server
+        .post("/webhooks/stripe")
+        .add_header("stripe-signature", signature)
+        .add_header("content-type", "application/json")
+        .bytes(payload.as_bytes().to_vec().into())
+        .await
+}

@@ -198,7 +198,7 @@ async fn to_json(ctx: &AppContext, invoice: &invoices::Model) -> Result<InvoiceJ
             .map(|i| i.pid),
         None => None,
     };
-    let credited = docs::credited_totals(&ctx.db, &[invoice.id]).await?;
+    let credited = crate::services::payments::taken_off(&ctx.db, &[invoice.id]).await?;
     Ok(InvoiceJson {
         id: invoice.pid,
         kind: invoice.kind.clone(),

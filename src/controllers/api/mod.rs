@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod invoices;
+pub mod payments;
 pub mod subscriptions;
 
 use axum::Json;
@@ -69,6 +70,10 @@ impl Modify for BearerKey {
         subscriptions::modify,
         subscriptions::stop,
         subscriptions::duplicate,
+        payments::list,
+        payments::record,
+        payments::reverse,
+        payments::payment_link,
     ),
     components(schemas(
         ClientFields,
@@ -89,13 +94,20 @@ impl Modify for BearerKey {
         subscriptions::DateBody,
         subscriptions::SubscriptionJson,
         subscriptions::PeriodInvoiceJson,
-        subscriptions::SubscriptionPage
+        subscriptions::SubscriptionPage,
+        payments::PaymentJson,
+        payments::PaidInvoiceJson,
+        payments::PaymentPage,
+        payments::ManualPaymentBody,
+        payments::ReversalBody,
+        payments::PaymentLinkJson
     )),
     modifiers(&BearerKey),
     tags(
         (name = "clients", description = "Client accounts (Comptes clients)"),
         (name = "invoices", description = "Invoices and credit notes (Factures et avoirs)"),
         (name = "subscriptions", description = "Monthly subscriptions (Abonnements)"),
+        (name = "payments", description = "Payments, credit balances and payment pages (Paiements)"),
     ),
 )]
 pub struct ApiDoc;
@@ -130,6 +142,9 @@ pub fn routes() -> Routes {
             get(subscriptions::show).put(subscriptions::modify),
         )
         .add("/subscriptions/{id}/stop", post(subscriptions::stop))
+        .add("/payments", get(payments::list).post(payments::record))
+        .add("/payments/{id}/reverse", post(payments::reverse))
+        .add("/clients/{id}/payment-link", get(payments::payment_link))
         .add(
             "/subscriptions/{id}/duplicate",
             post(subscriptions::duplicate),
