@@ -147,6 +147,7 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         tasks.register(tasks::bill_subscriptions::BillSubscriptions);
         tasks.register(tasks::create_staff::CreateStaff);
+        tasks.register(tasks::payment_link::PaymentLink);
         tasks.register(tasks::work_jobs::WorkJobs);
     }
 

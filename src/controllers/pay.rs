@@ -167,7 +167,7 @@ async fn page(
         .as_deref()
         .and_then(|i| Iban::parse(i).ok())
         .map(|i| i.formatted());
-    let has_logo = company_profile::logo(&ctx, company.id).await?.is_some();
+    let has_logo = company_profile::has_logo(&ctx.db, company.id).await?;
     let mut response = Page::new(&meta, None, "pay").render(
         "pay/page.html",
         json!({

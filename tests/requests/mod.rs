@@ -7,3 +7,4 @@ mod invoices;
 mod subscriptions;
 mod tenancy;
 mod user_admin;
+mod payments;
