@@ -11,7 +11,12 @@ use crate::index;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(name: &str, from: (&str, &str), to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (&str, &str),
+    to: &str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(Alias::new(from.0), Alias::new(from.1))
@@ -50,8 +55,18 @@ impl MigrationTrait for Migration {
                 .col(col::big_integer_null("created_by"))
                 .col(col::timestamp_with_time_zone_null("revoked_at"))
                 .col(col::big_integer_null("revoked_by"))
-                .foreign_key(&mut fk("fk-payment-links-company", ("payment_links", "company_id"), "companies", ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk("fk-payment-links-client", ("payment_links", "client_id"), "clients", ForeignKeyAction::Cascade))
+                .foreign_key(&mut fk(
+                    "fk-payment-links-company",
+                    ("payment_links", "company_id"),
+                    "companies",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-payment-links-client",
+                    ("payment_links", "client_id"),
+                    "clients",
+                    ForeignKeyAction::Cascade,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -82,19 +97,38 @@ impl MigrationTrait for Migration {
                 // open | succeeded | failed
                 .col(col::string("status"))
                 .col(col::string_null("failure_message"))
-                .foreign_key(&mut fk("fk-payment-requests-company", ("payment_requests", "company_id"), "companies", ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk("fk-payment-requests-client", ("payment_requests", "client_id"), "clients", ForeignKeyAction::Restrict))
+                .foreign_key(&mut fk(
+                    "fk-payment-requests-company",
+                    ("payment_requests", "company_id"),
+                    "companies",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-payment-requests-client",
+                    ("payment_requests", "client_id"),
+                    "clients",
+                    ForeignKeyAction::Restrict,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "idx-payment-requests-client", "payment_requests", &["client_id", "status"], false).await?;
+        index(
+            m,
+            "idx-payment-requests-client",
+            "payment_requests",
+            &["client_id", "status"],
+            false,
+        )
+        .await?;
 
         // Every Stripe event received, once (its id is unique), processed by a job.
         m.create_table(
             Table::create()
                 .table(Alias::new("stripe_events"))
                 .if_not_exists()
-                .col(col::timestamp_with_time_zone("received_at").default(Expr::current_timestamp()))
+                .col(
+                    col::timestamp_with_time_zone("received_at").default(Expr::current_timestamp()),
+                )
                 .col(col::big_pk_auto("id"))
                 .col(col::string_uniq("event_id"))
                 .col(col::string("event_type"))
@@ -107,7 +141,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx-stripe-events-pending", "stripe_events", &["processed_at", "id"], false).await?;
+        index(
+            m,
+            "idx-stripe-events-pending",
+            "stripe_events",
+            &["processed_at", "id"],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -131,17 +172,58 @@ impl MigrationTrait for Migration {
                 .col(col::big_integer_null("recorded_by"))
                 // A form's one-time key or an API Idempotency-Key: a retry records nothing.
                 .col(col::string_null("idempotency_key"))
-                .foreign_key(&mut fk("fk-payments-company", ("payments", "company_id"), "companies", ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk("fk-payments-client", ("payments", "client_id"), "clients", ForeignKeyAction::Restrict))
-                .foreign_key(&mut fk("fk-payments-invoice", ("payments", "invoice_id"), "invoices", ForeignKeyAction::Restrict))
-                .foreign_key(&mut fk("fk-payments-request", ("payments", "payment_request_id"), "payment_requests", ForeignKeyAction::Restrict))
+                .foreign_key(&mut fk(
+                    "fk-payments-company",
+                    ("payments", "company_id"),
+                    "companies",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-payments-client",
+                    ("payments", "client_id"),
+                    "clients",
+                    ForeignKeyAction::Restrict,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-payments-invoice",
+                    ("payments", "invoice_id"),
+                    "invoices",
+                    ForeignKeyAction::Restrict,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-payments-request",
+                    ("payments", "payment_request_id"),
+                    "payment_requests",
+                    ForeignKeyAction::Restrict,
+                ))
                 .to_owned(),
         )
         .await?;
         // One payment per PaymentIntent, whatever the number of deliveries or workers.
-        index(m, "uidx-payments-stripe-pi", "payments", &["stripe_payment_intent_id"], true).await?;
-        index(m, "uidx-payments-idempotency", "payments", &["company_id", "idempotency_key"], true).await?;
-        index(m, "idx-payments-company-created", "payments", &["company_id", "id"], false).await?;
+        index(
+            m,
+            "uidx-payments-stripe-pi",
+            "payments",
+            &["stripe_payment_intent_id"],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "uidx-payments-idempotency",
+            "payments",
+            &["company_id", "idempotency_key"],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "idx-payments-company-created",
+            "payments",
+            &["company_id", "id"],
+            false,
+        )
+        .await?;
         index(m, "idx-payments-client", "payments", &["client_id"], false).await?;
 
         m.create_table(
@@ -153,7 +235,12 @@ impl MigrationTrait for Migration {
                 .col(col::big_integer_uniq("payment_id"))
                 .col(col::string("reason"))
                 .col(col::big_integer_null("reversed_by"))
-                .foreign_key(&mut fk("fk-payment-reversals-payment", ("payment_reversals", "payment_id"), "payments", ForeignKeyAction::Restrict))
+                .foreign_key(&mut fk(
+                    "fk-payment-reversals-payment",
+                    ("payment_reversals", "payment_id"),
+                    "payments",
+                    ForeignKeyAction::Restrict,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -175,16 +262,57 @@ impl MigrationTrait for Migration {
                 // NULL: the client's credit balance.
                 .col(col::big_integer_null("invoice_id"))
                 .col(col::big_integer("amount_cents"))
-                .foreign_key(&mut fk("fk-ledger-company", ("ledger_entries", "company_id"), "companies", ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk("fk-ledger-client", ("ledger_entries", "client_id"), "clients", ForeignKeyAction::Restrict))
-                .foreign_key(&mut fk("fk-ledger-payment", ("ledger_entries", "payment_id"), "payments", ForeignKeyAction::Restrict))
-                .foreign_key(&mut fk("fk-ledger-invoice", ("ledger_entries", "invoice_id"), "invoices", ForeignKeyAction::Restrict))
+                .foreign_key(&mut fk(
+                    "fk-ledger-company",
+                    ("ledger_entries", "company_id"),
+                    "companies",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-ledger-client",
+                    ("ledger_entries", "client_id"),
+                    "clients",
+                    ForeignKeyAction::Restrict,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-ledger-payment",
+                    ("ledger_entries", "payment_id"),
+                    "payments",
+                    ForeignKeyAction::Restrict,
+                ))
+                .foreign_key(&mut fk(
+                    "fk-ledger-invoice",
+                    ("ledger_entries", "invoice_id"),
+                    "invoices",
+                    ForeignKeyAction::Restrict,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "idx-ledger-invoice", "ledger_entries", &["invoice_id"], false).await?;
-        index(m, "idx-ledger-client", "ledger_entries", &["client_id"], false).await?;
-        index(m, "idx-ledger-payment", "ledger_entries", &["payment_id"], false).await?;
+        index(
+            m,
+            "idx-ledger-invoice",
+            "ledger_entries",
+            &["invoice_id"],
+            false,
+        )
+        .await?;
+        index(
+            m,
+            "idx-ledger-client",
+            "ledger_entries",
+            &["client_id"],
+            false,
+        )
+        .await?;
+        index(
+            m,
+            "idx-ledger-payment",
+            "ledger_entries",
+            &["payment_id"],
+            false,
+        )
+        .await?;
 
         let db = m.get_connection();
         let postgres = m.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
@@ -225,8 +353,13 @@ impl MigrationTrait for Migration {
             "payment_requests",
             "payment_links",
         ] {
-            m.drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
-                .await?;
+            m.drop_table(
+                Table::drop()
+                    .table(Alias::new(table))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         }
         if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             m.get_connection()

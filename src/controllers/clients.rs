@@ -240,9 +240,10 @@ async fn show(
     };
     let credit = crate::services::payments::client_credit(&ctx.db, client.id).await?;
     let settings = crate::settings::Settings::of(&ctx);
-    let payment_url = crate::services::payment_links::live(&ctx.db, &settings.secret_key, client.id)
-        .await?
-        .map(|link| crate::services::payment_links::UrlMaker::of(&ctx).url(&link, None));
+    let payment_url =
+        crate::services::payment_links::live(&ctx.db, &settings.secret_key, client.id)
+            .await?
+            .map(|link| crate::services::payment_links::UrlMaker::of(&ctx).url(&link, None));
     Page::new(&meta, Some(&user), ACTIVE).render(
         "clients/show.html",
         json!({

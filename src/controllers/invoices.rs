@@ -202,10 +202,15 @@ async fn show(
             .await?
     };
     let (payment_rows, _) =
-        crate::services::payments::list(&ctx.db, company_id, None, Some(invoice.id), 0, 100).await?;
-    let client_credit = crate::services::payments::client_credit(&ctx.db, invoice.client_id).await?;
+        crate::services::payments::list(&ctx.db, company_id, None, Some(invoice.id), 0, 100)
+            .await?;
+    let client_credit =
+        crate::services::payments::client_credit(&ctx.db, invoice.client_id).await?;
     let payable = invoice.kind == "invoice"
-        && matches!(invoice.status.as_str(), "issued" | "partially_paid" | "paid");
+        && matches!(
+            invoice.status.as_str(),
+            "issued" | "partially_paid" | "paid"
+        );
     Page::new(&meta, Some(&user), ACTIVE).render(
         "invoices/show.html",
         json!({

@@ -97,8 +97,14 @@ async fn open_link(
 fn private_headers(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -135,8 +141,13 @@ async fn page(
     let chosen = uuid::Uuid::parse_str(params.invoice.trim()).ok();
     if let Some(pid) = chosen {
         if let Some(due) = open.iter().find(|d| d.invoice.pid == pid) {
-            docs::record_event_once(&ctx.db, due.invoice.id, "viewed", crate::clock::of(&ctx).now())
-                .await?;
+            docs::record_event_once(
+                &ctx.db,
+                due.invoice.id,
+                "viewed",
+                crate::clock::of(&ctx).now(),
+            )
+            .await?;
         }
     }
     let any_chosen = chosen.is_some_and(|pid| open.iter().any(|d| d.invoice.pid == pid));
@@ -275,7 +286,11 @@ async fn checkout(
         Err(response) => return Ok(response),
     };
     let Some(gateway) = StripeGateway::of(&ctx) else {
-        return Ok(json_error(StatusCode::SERVICE_UNAVAILABLE, "card-payment-unavailable", meta.locale));
+        return Ok(json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "card-payment-unavailable",
+            meta.locale,
+        ));
     };
     let pids: Vec<uuid::Uuid> = request
         .invoices
@@ -340,4 +355,3 @@ pub fn routes() -> Routes {
         .add("/pay/{token}/documents/{pid}/pdf", get(pdf))
         .add("/webhooks/stripe", post(stripe_webhook))
 }
-

@@ -20,8 +20,7 @@ use crate::{
     },
     models::_entities::{clients as client_rows, companies},
     services::{
-        clients, invoices as docs, issue_invoice::paris_date, payment_links, payments,
-        ServiceError,
+        clients, invoices as docs, issue_invoice::paris_date, payment_links, payments, ServiceError,
     },
     web::{redirect_with_flash, CurrentUser, FlashKind, Page, RequestMeta, SellerUser, WebError},
 };
@@ -110,7 +109,12 @@ struct ManualForm {
 fn method_options(locale: Locale) -> Vec<Value> {
     Method::MANUAL
         .iter()
-        .map(|m| json!([m.as_str(), crate::i18n::tr(locale, &format!("payment-method-{}", m.as_str()))]))
+        .map(|m| {
+            json!([
+                m.as_str(),
+                crate::i18n::tr(locale, &format!("payment-method-{}", m.as_str()))
+            ])
+        })
         .collect()
 }
 
@@ -120,7 +124,12 @@ async fn new_manual_data(
     pid: &str,
 ) -> Result<(crate::models::_entities::invoices::Model, i64), WebError> {
     let invoice = docs::find(&ctx.db, company_id, pid).await?;
-    if invoice.kind != "invoice" || !matches!(invoice.status.as_str(), "issued" | "partially_paid" | "paid") {
+    if invoice.kind != "invoice"
+        || !matches!(
+            invoice.status.as_str(),
+            "issued" | "partially_paid" | "paid"
+        )
+    {
         return Err(WebError::Refused("invoice-not-open"));
     }
     let due = payments::dues_of(&ctx.db, vec![invoice.clone()])
@@ -207,14 +216,10 @@ async fn reverse_confirmation(
 ) -> Result<Response, WebError> {
     let company_id = user.company_id()?;
     let payment = payments::find(&ctx.db, company_id, &pid).await?;
-    let (rows, _) = payments::list(&ctx.db, company_id, Some(payment.client_id), None, 0, 1000).await?;
-    let row = rows
-        .iter()
-        .find(|r| r.payment.id == payment.id)
-        .ok_or(WebError::NotFound)?;
+    let row = payments::row_of(&ctx.db, company_id, payment.id).await?;
     Page::new(&meta, Some(&user), ACTIVE).render(
         "payments/reverse.html",
-        json!({ "payment": payment_view(row, meta.locale), "form": { "reason": "" } }),
+        json!({ "payment": payment_view(&row, meta.locale), "form": { "reason": "" } }),
     )
 }
 
@@ -234,36 +239,27 @@ async fn reverse(
 ) -> Result<Response, WebError> {
     let company = company(&user)?.clone();
     let payment = payments::find(&ctx.db, company.id, &pid).await?;
-    let rerender = |errors: crate::domain::error::FieldErrors, rows: Vec<payments::PaymentRow>| {
-        let view = rows
-            .iter()
-            .find(|r| r.payment.id == payment.id)
-            .map(|r| payment_view(r, meta.locale));
-        Page::new(&meta, Some(&user), ACTIVE).render_invalid(
-            "payments/reverse.html",
-            json!({ "payment": view, "form": { "reason": form.reason } }),
-            &errors,
-        )
-    };
-    if form.confirm != "yes" {
-        let (rows, _) = payments::list(&ctx.db, company.id, Some(payment.client_id), None, 0, 1000).await?;
-        return rerender(
-            crate::domain::error::FieldErrors::single("confirm", "confirmation-required"),
-            rows,
-        );
-    }
-    match payments::reverse(&ctx, &company, Some(user.user.id), &pid, &form.reason).await {
-        Ok(_) => Ok(redirect_with_flash(
-            "/sales/payments",
-            FlashKind::Success,
-            "flash-payment-reversed",
-        )),
-        Err(ServiceError::Invalid(errors)) => {
-            let (rows, _) = payments::list(&ctx.db, company.id, Some(payment.client_id), None, 0, 1000).await?;
-            rerender(errors, rows)
+    let errors = if form.confirm == "yes" {
+        match payments::reverse(&ctx, &company, Some(user.user.id), &pid, &form.reason).await {
+            Ok(_) => {
+                return Ok(redirect_with_flash(
+                    "/sales/payments",
+                    FlashKind::Success,
+                    "flash-payment-reversed",
+                ))
+            }
+            Err(ServiceError::Invalid(errors)) => errors,
+            Err(other) => return Err(other.into()),
         }
-        Err(other) => Err(other.into()),
-    }
+    } else {
+        crate::domain::error::FieldErrors::single("confirm", "confirmation-required")
+    };
+    let row = payments::row_of(&ctx.db, company.id, payment.id).await?;
+    Page::new(&meta, Some(&user), ACTIVE).render_invalid(
+        "payments/reverse.html",
+        json!({ "payment": payment_view(&row, meta.locale), "form": { "reason": form.reason } }),
+        &errors,
+    )
 }
 
 async fn apply_credit_confirmation(
@@ -317,6 +313,14 @@ struct LinkParams {
     action: String,
 }
 
+fn link_action(asked: &str) -> &'static str {
+    if asked == "revoke" {
+        "revoke"
+    } else {
+        "regenerate"
+    }
+}
+
 /// Confirmation step of "revoke" or "regenerate" (the current URL stops working).
 async fn link_confirmation(
     State(ctx): State<AppContext>,
@@ -326,7 +330,7 @@ async fn link_confirmation(
     Query(params): Query<LinkParams>,
 ) -> Result<Response, WebError> {
     let client = find_client(&ctx, &user, &pid).await?;
-    let action = if params.action == "revoke" { "revoke" } else { "regenerate" };
+    let action = link_action(&params.action);
     Page::new(&meta, Some(&user), "sales-clients").render(
         "payments/link_confirm.html",
         json!({ "pid": pid, "client": client.legal_name, "action": action }),
@@ -348,7 +352,7 @@ async fn link_change(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, WebError> {
     let client = find_client(&ctx, &user, &pid).await?;
-    let action = if form.action == "revoke" { "revoke" } else { "regenerate" };
+    let action = link_action(&form.action);
     if form.confirm != "yes" {
         return Page::new(&meta, Some(&user), "sales-clients").render_unconfirmed(
             "payments/link_confirm.html",
@@ -389,11 +393,17 @@ pub fn routes() -> Routes {
         .add("/sales/payments", get(index))
         .add("/sales/invoices/{pid}/payments/new", get(new_manual))
         .add("/sales/invoices/{pid}/payments", post(record_manual))
-        .add("/sales/invoices/{pid}/apply-credit", get(apply_credit_confirmation))
+        .add(
+            "/sales/invoices/{pid}/apply-credit",
+            get(apply_credit_confirmation),
+        )
         .add("/sales/invoices/{pid}/apply-credit", post(apply_credit))
         .add("/sales/payments/{pid}/reverse", get(reverse_confirmation))
         .add("/sales/payments/{pid}/reverse", post(reverse))
         .add("/sales/clients/{pid}/payment-link", get(link_confirmation))
         .add("/sales/clients/{pid}/payment-link", post(link_change))
-        .add("/sales/clients/{pid}/payment-link/create", post(link_create))
+        .add(
+            "/sales/clients/{pid}/payment-link/create",
+            post(link_create),
+        )
 }

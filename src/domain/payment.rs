@@ -288,9 +288,7 @@ pub enum IntentOutcome {
 #[must_use]
 pub const fn checkout_after(current: CheckoutStatus, outcome: IntentOutcome) -> CheckoutStatus {
     match (current, outcome) {
-        (CheckoutStatus::Succeeded, _) | (_, IntentOutcome::Succeeded) => {
-            CheckoutStatus::Succeeded
-        }
+        (CheckoutStatus::Succeeded, _) | (_, IntentOutcome::Succeeded) => CheckoutStatus::Succeeded,
         (CheckoutStatus::Open | CheckoutStatus::Failed, IntentOutcome::Failed) => {
             CheckoutStatus::Failed
         }
@@ -341,6 +339,8 @@ impl MissCounter {
 }
 
 #[cfg(test)]
+// Cents are written euros_cents (100_00 is 100,00 €), which reads better than 10_000.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -361,7 +361,12 @@ mod tests {
     #[case(100_00, 100_00, 60_00, 60_00)]
     #[case(100_00, 50_00, 60_00, 10_00)]
     #[case(100_00, 0, 120_00, 20_00)]
-    fn overpayments(#[case] total: i64, #[case] credited: i64, #[case] paid: i64, #[case] over: i64) {
+    fn overpayments(
+        #[case] total: i64,
+        #[case] credited: i64,
+        #[case] paid: i64,
+        #[case] over: i64,
+    ) {
         assert_eq!(overpaid(total, credited, paid), over);
     }
 
@@ -427,10 +432,19 @@ mod tests {
     #[test]
     fn reversal_is_refused_once_its_credit_was_used() {
         let entries = [
-            Entry { invoice_id: Some(1), amount_cents: 100_00 },
-            Entry { invoice_id: None, amount_cents: 20_00 },
+            Entry {
+                invoice_id: Some(1),
+                amount_cents: 100_00,
+            },
+            Entry {
+                invoice_id: None,
+                amount_cents: 20_00,
+            },
         ];
-        assert_eq!(reversal_entries(&entries, 19_99), Err("payment-credit-used"));
+        assert_eq!(
+            reversal_entries(&entries, 19_99),
+            Err("payment-credit-used")
+        );
         let reversal = reversal_entries(&entries, 20_00).unwrap();
         assert_eq!(reversal[0].amount_cents, -100_00);
         assert_eq!(reversal[1].amount_cents, -20_00);
@@ -465,7 +479,10 @@ mod tests {
 
     #[test]
     fn references_from_invoice_numbers() {
-        assert_eq!(transfer_reference("539007547034").unwrap(), "RF18539007547034");
+        assert_eq!(
+            transfer_reference("539007547034").unwrap(),
+            "RF18539007547034"
+        );
         let r = transfer_reference("F-2026-000042").unwrap();
         assert!(r.starts_with("RF") && r.ends_with("F2026000042"));
         assert!(is_valid_reference(&r));
@@ -477,12 +494,28 @@ mod tests {
     }
 
     #[rstest]
-    #[case(CheckoutStatus::Open, IntentOutcome::Succeeded, CheckoutStatus::Succeeded)]
+    #[case(
+        CheckoutStatus::Open,
+        IntentOutcome::Succeeded,
+        CheckoutStatus::Succeeded
+    )]
     #[case(CheckoutStatus::Open, IntentOutcome::Failed, CheckoutStatus::Failed)]
-    #[case(CheckoutStatus::Failed, IntentOutcome::Succeeded, CheckoutStatus::Succeeded)]
+    #[case(
+        CheckoutStatus::Failed,
+        IntentOutcome::Succeeded,
+        CheckoutStatus::Succeeded
+    )]
     #[case(CheckoutStatus::Failed, IntentOutcome::Failed, CheckoutStatus::Failed)]
-    #[case(CheckoutStatus::Succeeded, IntentOutcome::Failed, CheckoutStatus::Succeeded)]
-    #[case(CheckoutStatus::Succeeded, IntentOutcome::Succeeded, CheckoutStatus::Succeeded)]
+    #[case(
+        CheckoutStatus::Succeeded,
+        IntentOutcome::Failed,
+        CheckoutStatus::Succeeded
+    )]
+    #[case(
+        CheckoutStatus::Succeeded,
+        IntentOutcome::Succeeded,
+        CheckoutStatus::Succeeded
+    )]
     fn checkout_states(
         #[case] current: CheckoutStatus,
         #[case] outcome: IntentOutcome,
@@ -507,7 +540,10 @@ mod tests {
     fn manual_methods() {
         assert_eq!(Method::parse_manual("cheque"), Ok(Method::Cheque));
         assert_eq!(Method::parse_manual("card"), Err("payment-method-invalid"));
-        assert_eq!(Method::parse_manual("bitcoin"), Err("payment-method-invalid"));
+        assert_eq!(
+            Method::parse_manual("bitcoin"),
+            Err("payment-method-invalid")
+        );
     }
 
     #[test]

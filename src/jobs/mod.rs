@@ -14,8 +14,7 @@ use sea_orm::DatabaseBackend;
 use serde::{Deserialize, Serialize};
 
 use crate::services::{
-    bill_subscriptions, deliver_mail, housekeeping, issue_invoice, render_document,
-    stripe_payments,
+    bill_subscriptions, deliver_mail, housekeeping, issue_invoice, render_document, stripe_payments,
 };
 
 /// Queue names are explicit: the default is the Rust type name, and renaming the type

@@ -118,7 +118,10 @@ pub async fn logo(
 ///
 /// # Errors
 /// Database errors.
-pub async fn has_logo<C: sea_orm::ConnectionTrait>(db: &C, company_id: i64) -> Result<bool, ServiceError> {
+pub async fn has_logo<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+) -> Result<bool, ServiceError> {
     use sea_orm::QuerySelect;
     let id: Option<i64> = company_logos::Entity::find()
         .select_only()

@@ -291,7 +291,8 @@ pub fn default_email(kind: DocumentKind, locale: Locale) -> (String, String) {
     )
 }
 
-/// Writes the document's e-mail to the outbox, held until its PDF exists.
+/// Writes the document's e-mail to the outbox, held until its PDF exists. `texts` are the
+/// subject and body templates; an invoice's e-mail links to the client's payment page.
 ///
 /// # Errors
 /// Template or database errors.
@@ -300,8 +301,7 @@ pub async fn write_document_mail<C: ConnectionTrait>(
     invoice: &invoices::Model,
     document: &InvoiceDocument,
     to: (&str, Option<&str>),
-    subject_template: &str,
-    body_template: &str,
+    (subject_template, body_template): (&str, &str),
     payment_url: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> Result<crate::models::_entities::outbox_messages::Model, ServiceError> {
@@ -568,16 +568,16 @@ pub async fn issue(
     // Every invoice e-mail links to the client's payment page with this invoice chosen.
     let payment_url = if kind == DocumentKind::Invoice {
         let urls = crate::services::payment_links::UrlMaker::of(ctx);
-        let link = crate::services::payment_links::ensure(
-            &txn,
-            &urls.secret_key,
-            company_id,
-            client.id,
-            user.map(|u| u.id),
-            now,
+        Some(
+            crate::services::payment_links::invoice_url(
+                &txn,
+                &urls,
+                &issued,
+                user.map(|u| u.id),
+                now,
+            )
+            .await?,
         )
-        .await?;
-        Some(urls.url(&link, Some(&issued.pid)))
     } else {
         None
     };
@@ -586,8 +586,10 @@ pub async fn issue(
         &issued,
         &document,
         (&client_email, client.contact_name.as_deref()),
-        current.email_subject.as_deref().unwrap_or(&default_subject),
-        current.email_body.as_deref().unwrap_or(&default_body),
+        (
+            current.email_subject.as_deref().unwrap_or(&default_subject),
+            current.email_body.as_deref().unwrap_or(&default_body),
+        ),
         payment_url.as_deref(),
         now,
     )

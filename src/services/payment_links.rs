@@ -6,8 +6,8 @@
 use chrono::{DateTime, FixedOffset};
 use loco_rs::app::AppContext;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
 use crate::{
@@ -214,7 +214,10 @@ pub async fn resolve<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    let Some(company) = companies::Entity::find_by_id(link.company_id).one(db).await? else {
+    let Some(company) = companies::Entity::find_by_id(link.company_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(Some((link, client, company)))
@@ -243,6 +246,30 @@ impl UrlMaker {
     pub fn url(&self, link: &Link, invoice_pid: Option<&uuid::Uuid>) -> String {
         format!("{}{}", self.public_url, link.path(invoice_pid))
     }
+}
+
+/// The URL an invoice e-mail carries: the client's page (made if needed, inside the
+/// issuing transaction) with that invoice pre-selected.
+///
+/// # Errors
+/// Database errors.
+pub async fn invoice_url<C: ConnectionTrait>(
+    db: &C,
+    urls: &UrlMaker,
+    invoice: &crate::models::_entities::invoices::Model,
+    user_id: Option<i64>,
+    now: DateTime<FixedOffset>,
+) -> Result<String, ServiceError> {
+    let link = ensure(
+        db,
+        &urls.secret_key,
+        invoice.company_id,
+        invoice.client_id,
+        user_id,
+        now,
+    )
+    .await?;
+    Ok(urls.url(&link, Some(&invoice.pid)))
 }
 
 /// The live links of many clients of one company, made where missing (a billing run

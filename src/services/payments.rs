@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use loco_rs::app::AppContext;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -85,7 +86,10 @@ pub async fn taken_off<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn client_credit<C: ConnectionTrait>(db: &C, client_id: i64) -> Result<i64, ServiceError> {
+pub async fn client_credit<C: ConnectionTrait>(
+    db: &C,
+    client_id: i64,
+) -> Result<i64, ServiceError> {
     let sum: Option<Option<i64>> = ledger_entries::Entity::find()
         .select_only()
         .column_as(
@@ -125,7 +129,8 @@ pub async fn open_invoices<C: ConnectionTrait>(
         .filter(invoices::Column::Kind.eq(DocumentKind::Invoice.as_str()))
         .filter(invoices::Column::TestMode.eq(false))
         .filter(
-            invoices::Column::Status.is_in([Status::Issued.as_str(), Status::PartiallyPaid.as_str()]),
+            invoices::Column::Status
+                .is_in([Status::Issued.as_str(), Status::PartiallyPaid.as_str()]),
         )
         .order_by_asc(invoices::Column::DueDate)
         .order_by_asc(invoices::Column::Id)
@@ -487,7 +492,10 @@ pub struct ManualInput {
 ///
 /// # Errors
 /// The field errors.
-pub fn parse_manual(input: &ManualInput, today: NaiveDate) -> Result<(NaiveDate, i64, Method, Option<String>), FieldErrors> {
+pub fn parse_manual(
+    input: &ManualInput,
+    today: NaiveDate,
+) -> Result<(NaiveDate, i64, Method, Option<String>), FieldErrors> {
     let mut errors = FieldErrors::default();
     let date = crate::domain::draft::parse_date(&input.received_on);
     let date = match date {
@@ -806,7 +814,38 @@ pub async fn list<C: ConnectionTrait>(
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<PaymentRow>, u64), ServiceError> {
+    list_where(db, company_id, None, client_id, invoice_id, offset, limit).await
+}
+
+/// One payment of this company as lists show it.
+///
+/// # Errors
+/// `NotFound`, database errors.
+pub async fn row_of<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    payment_id: i64,
+) -> Result<PaymentRow, ServiceError> {
+    list_where(db, company_id, Some(payment_id), None, None, 0, 1)
+        .await?
+        .0
+        .pop()
+        .ok_or(ServiceError::NotFound)
+}
+
+async fn list_where<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+    payment_id: Option<i64>,
+    client_id: Option<i64>,
+    invoice_id: Option<i64>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<PaymentRow>, u64), ServiceError> {
     let mut select = payments::Entity::find().filter(payments::Column::CompanyId.eq(company_id));
+    if let Some(payment_id) = payment_id {
+        select = select.filter(payments::Column::Id.eq(payment_id));
+    }
     if let Some(client_id) = client_id {
         select = select.filter(payments::Column::ClientId.eq(client_id));
     }
@@ -869,7 +908,9 @@ pub async fn list<C: ConnectionTrait>(
                 let mut to_credit_cents = 0;
                 for entry in own {
                     match entry.invoice_id.and_then(|id| numbers.get(&id)) {
-                        Some((pid, number)) => invoices.push((*pid, number.clone(), entry.amount_cents)),
+                        Some((pid, number)) => {
+                            invoices.push((*pid, number.clone(), entry.amount_cents))
+                        }
                         None => to_credit_cents += entry.amount_cents,
                     }
                 }
@@ -890,7 +931,10 @@ pub async fn list<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn collected_cents<C: ConnectionTrait>(db: &C, company_id: i64) -> Result<i64, ServiceError> {
+pub async fn collected_cents<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+) -> Result<i64, ServiceError> {
     let sum: Option<Option<i64>> = ledger_entries::Entity::find()
         .select_only()
         .column_as(
@@ -910,13 +954,17 @@ pub async fn collected_cents<C: ConnectionTrait>(db: &C, company_id: i64) -> Res
 ///
 /// # Errors
 /// Database errors.
-pub async fn outstanding_cents<C: ConnectionTrait>(db: &C, company_id: i64) -> Result<i64, ServiceError> {
+pub async fn outstanding_cents<C: ConnectionTrait>(
+    db: &C,
+    company_id: i64,
+) -> Result<i64, ServiceError> {
     let rows = invoices::Entity::find()
         .filter(invoices::Column::CompanyId.eq(company_id))
         .filter(invoices::Column::Kind.eq(DocumentKind::Invoice.as_str()))
         .filter(invoices::Column::TestMode.eq(false))
         .filter(
-            invoices::Column::Status.is_in([Status::Issued.as_str(), Status::PartiallyPaid.as_str()]),
+            invoices::Column::Status
+                .is_in([Status::Issued.as_str(), Status::PartiallyPaid.as_str()]),
         )
         .all(db)
         .await?;

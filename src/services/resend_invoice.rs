@@ -9,10 +9,10 @@ use super::{
     render_document, ServiceError,
 };
 use crate::{
-    views::document::DocumentKind,
     domain::{invoice::Status, locale::Locale},
     jobs,
     models::_entities::{clients, users},
+    views::document::DocumentKind,
 };
 
 /// # Errors
@@ -51,16 +51,16 @@ pub async fn resend(
     }
     let payment_url = if document.kind == DocumentKind::Invoice {
         let urls = crate::services::payment_links::UrlMaker::of(ctx);
-        let link = crate::services::payment_links::ensure(
-            &txn,
-            &urls.secret_key,
-            company_id,
-            client.id,
-            user.map(|u| u.id),
-            now,
+        Some(
+            crate::services::payment_links::invoice_url(
+                &txn,
+                &urls,
+                &invoice,
+                user.map(|u| u.id),
+                now,
+            )
+            .await?,
         )
-        .await?;
-        Some(urls.url(&link, Some(&invoice.pid)))
     } else {
         None
     };
@@ -69,8 +69,10 @@ pub async fn resend(
         &invoice,
         &document,
         (&to, client.contact_name.as_deref()),
-        invoice.email_subject.as_deref().unwrap_or(&subject),
-        invoice.email_body.as_deref().unwrap_or(&body),
+        (
+            invoice.email_subject.as_deref().unwrap_or(&subject),
+            invoice.email_body.as_deref().unwrap_or(&body),
+        ),
         payment_url.as_deref(),
         now,
     )

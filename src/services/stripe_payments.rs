@@ -100,7 +100,8 @@ pub async fn start_checkout(
     client: &clients::Model,
     invoice_pids: &[uuid::Uuid],
 ) -> Result<Checkout, ServiceError> {
-    let gateway = StripeGateway::of(ctx).ok_or(ServiceError::Refused("card-payment-unavailable"))?;
+    let gateway =
+        StripeGateway::of(ctx).ok_or(ServiceError::Refused("card-payment-unavailable"))?;
     let open = payments::open_invoices(&ctx.db, company.id, client.id).await?;
     let chosen: Vec<&payments::Due> = open
         .iter()
@@ -111,7 +112,8 @@ pub async fn start_checkout(
         return Err(ServiceError::Refused("invoice-nothing-due"));
     }
     let asked: Vec<(i64, i64)> = chosen.iter().map(|d| (d.invoice.id, d.due_cents)).collect();
-    let invoices_json = serde_json::to_string(&asked).map_err(|e| ServiceError::Other(e.to_string()))?;
+    let invoices_json =
+        serde_json::to_string(&asked).map_err(|e| ServiceError::Other(e.to_string()))?;
     let numbers: Vec<String> = chosen
         .iter()
         .filter_map(|d| d.invoice.number.clone())
@@ -128,10 +130,12 @@ pub async fn start_checkout(
         .one(&ctx.db)
         .await?
     {
-        let intent = stripe_core::payment_intent::RetrievePaymentIntent::new(existing.stripe_payment_intent_id.as_str())
-            .send(&gateway.client)
-            .await
-            .map_err(|e| stripe_error(&e))?;
+        let intent = stripe_core::payment_intent::RetrievePaymentIntent::new(
+            existing.stripe_payment_intent_id.as_str(),
+        )
+        .send(&gateway.client)
+        .await
+        .map_err(|e| stripe_error(&e))?;
         let reusable = matches!(
             intent.status,
             stripe_shared::PaymentIntentStatus::RequiresPaymentMethod
@@ -156,12 +160,13 @@ pub async fn start_checkout(
     ]
     .into_iter()
     .collect();
-    let intent = stripe_core::payment_intent::CreatePaymentIntent::new(amount, stripe_types::Currency::EUR)
-        .metadata(metadata)
-        .description(format!("{} — {}", company.legal_name, numbers.join(", ")))
-        .send(&gateway.client)
-        .await
-        .map_err(|e| stripe_error(&e))?;
+    let intent =
+        stripe_core::payment_intent::CreatePaymentIntent::new(amount, stripe_types::Currency::EUR)
+            .metadata(metadata)
+            .description(format!("{} — {}", company.legal_name, numbers.join(", ")))
+            .send(&gateway.client)
+            .await
+            .map_err(|e| stripe_error(&e))?;
     let client_secret = intent
         .client_secret
         .clone()

@@ -30,10 +30,17 @@ impl Task for PaymentLink {
         if let Ok(pid) = uuid::Uuid::parse_str(&wanted) {
             condition = condition.add(clients::Column::Pid.eq(pid));
         }
-        let found = clients::Entity::find().filter(condition).all(&ctx.db).await?;
+        let found = clients::Entity::find()
+            .filter(condition)
+            .all(&ctx.db)
+            .await?;
         let client = match found.as_slice() {
             [one] => one,
-            [] => return Err(loco_rs::Error::string(&format!("no client matches {wanted}"))),
+            [] => {
+                return Err(loco_rs::Error::string(&format!(
+                    "no client matches {wanted}"
+                )))
+            }
             _ => {
                 return Err(loco_rs::Error::string(&format!(
                     "{} clients match {wanted}: give the client id",

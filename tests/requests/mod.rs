@@ -4,7 +4,7 @@ mod clients;
 mod company_settings;
 mod csrf;
 mod invoices;
+mod payments;
 mod subscriptions;
 mod tenancy;
 mod user_admin;
-mod payments;

@@ -46,7 +46,11 @@ async fn the_invoice_mail_opens_the_clients_page_with_that_invoice_chosen() {
         let token = without_query(&path).trim_start_matches("/pay/").to_string();
         assert_eq!(token.len(), 43, "256 bits, URL-safe");
         // Only its hash is stored.
-        let link = payment_links::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let link = payment_links::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_ne!(link.token_hash, token);
         assert!(!link.token_hash.contains(&token) && !link.nonce.contains(&token));
 
@@ -59,13 +63,21 @@ async fn the_invoice_mail_opens_the_clients_page_with_that_invoice_chosen() {
         assert!(html.contains("1 620,00 €") && html.contains("810,00 €"));
         assert!(html.contains("2 430,00 €"), "total due");
         // The mailed invoice is ticked, the other not.
-        assert!(html.contains(&format!("value=\"{}\" id=\"inv-{}\" data-cents=\"81000\" checked", other.pid, other.pid)));
-        assert!(!html.contains(&format!("value=\"{}\" id=\"inv-{}\" data-cents=\"162000\" checked", invoice.pid, invoice.pid)));
+        assert!(html.contains(&format!(
+            "value=\"{}\" id=\"inv-{}\" data-cents=\"81000\" checked",
+            other.pid, other.pid
+        )));
+        assert!(!html.contains(&format!(
+            "value=\"{}\" id=\"inv-{}\" data-cents=\"162000\" checked",
+            invoice.pid, invoice.pid
+        )));
         // No Stripe configured: no card option; the transfer details with references.
         assert!(!html.contains("card-start"));
         assert!(html.contains("FR76 3000 6000 0112 3456 7890 189"));
         assert!(html.contains("BNPAFRPP"));
-        let reference = encaisse::domain::payment::transfer_reference(other.number.as_deref().unwrap()).unwrap();
+        let reference =
+            encaisse::domain::payment::transfer_reference(other.number.as_deref().unwrap())
+                .unwrap();
         assert!(html.contains(&encaisse::domain::payment::grouped(&reference)));
         // The view is in the invoice's history, once.
         server.get(&path).await;
@@ -80,7 +92,11 @@ async fn the_invoice_mail_opens_the_clients_page_with_that_invoice_chosen() {
         // The stored PDF downloads from the page.
         encaisse::jobs::drain(&ctx).await;
         let pdf = server
-            .get(&format!("{}/documents/{}/pdf", without_query(&path), invoice.pid))
+            .get(&format!(
+                "{}/documents/{}/pdf",
+                without_query(&path),
+                invoice.pid
+            ))
             .await;
         assert_eq!(pdf.status_code(), 200);
         assert!(pdf.as_bytes().starts_with(b"%PDF"));
@@ -92,7 +108,11 @@ async fn the_invoice_mail_opens_the_clients_page_with_that_invoice_chosen() {
             .await
             .html();
         assert!(english.contains("lang=\"en\""), "English page");
-        let swedish = server.get(&path).add_header("accept-language", "sv-SE").await.html();
+        let swedish = server
+            .get(&path)
+            .add_header("accept-language", "sv-SE")
+            .await
+            .html();
         assert!(swedish.contains("lang=\"sv\""), "Swedish page");
     })
     .await;
@@ -115,7 +135,11 @@ async fn wrong_and_revoked_links_answer_404_and_misses_are_rate_limited() {
         )
         .await;
         assert_eq!(unconfirmed.status_code(), 422);
-        assert_eq!(server.get(&path).await.status_code(), 200, "nothing done unconfirmed");
+        assert_eq!(
+            server.get(&path).await.status_code(),
+            200,
+            "nothing done unconfirmed"
+        );
         let done = post_form(
             &server,
             &format!("/sales/clients/{}/payment-link", s.client_pid),
@@ -123,8 +147,15 @@ async fn wrong_and_revoked_links_answer_404_and_misses_are_rate_limited() {
         )
         .await;
         assert_eq!(done.status_code(), 303);
-        assert_eq!(server.get(&path).await.status_code(), 404, "old link revoked");
-        let client_page = server.get(&format!("/sales/clients/{}", s.client_pid)).await.html();
+        assert_eq!(
+            server.get(&path).await.status_code(),
+            404,
+            "old link revoked"
+        );
+        let client_page = server
+            .get(&format!("/sales/clients/{}", s.client_pid))
+            .await
+            .html();
         let start = client_page.find("http://localhost:5150/pay/").unwrap();
         let new_path = client_page[start..]
             .split('"')
@@ -157,7 +188,11 @@ async fn wrong_and_revoked_links_answer_404_and_misses_are_rate_limited() {
         assert_eq!(blocked.status_code(), 429);
         assert_eq!(blocked.header("retry-after"), "600");
         encaisse::clock::of(&ctx).advance(chrono::Duration::seconds(60));
-        assert_eq!(server.get(&good).await.status_code(), 429, "still in the window");
+        assert_eq!(
+            server.get(&good).await.status_code(),
+            429,
+            "still in the window"
+        );
         encaisse::clock::of(&ctx).advance(chrono::Duration::seconds(541));
         assert_eq!(server.get(&good).await.status_code(), 200);
     })
@@ -169,7 +204,7 @@ async fn a_client_sees_only_its_own_invoices_with_amounts_after_credit_notes() {
     with_app(|server, ctx| async move {
         let s = seller(&ctx, "Atelier Iso", "alice@iso.fr").await;
         let mine = issued_invoice(&ctx, s.company_id, &s.client_pid, 3).await; // 2 430 €
-        // A partial credit note of 100 € + 20 % and a payment of 500 €.
+                                                                               // A partial credit note of 100 € + 20 % and a payment of 500 €.
         create_credit_note::create(
             &ctx,
             s.company_id,
@@ -205,26 +240,29 @@ async fn a_client_sees_only_its_own_invoices_with_amounts_after_credit_notes() {
         .await
         .unwrap();
         // Another client of the same seller, and another seller.
-        let neighbour = invoiceable_client(&ctx, s.company_id, "Voisin SARL", "voisin@exemple.fr").await;
+        let neighbour =
+            invoiceable_client(&ctx, s.company_id, "Voisin SARL", "voisin@exemple.fr").await;
         let theirs = issued_invoice(&ctx, s.company_id, &neighbour.pid.to_string(), 1).await;
         let other = seller(&ctx, "Atelier Autre", "carl@autre.fr").await;
         let foreign = issued_invoice(&ctx, other.company_id, &other.client_pid, 2).await;
         encaisse::jobs::drain(&ctx).await;
 
-        let mine_path = without_query(
-            &mails_to(&ctx, "compta@boulangerie.fr")
-                .await
-                .into_iter()
-                .find(|m| m.template == "document" && m.subject.contains(mine.number.as_deref().unwrap()))
-                .map(|m| link_path(&m, "http://localhost:5150/pay/"))
-                .unwrap()
-                .trim_start_matches("http://localhost:5150")
-                .to_string(),
-        );
+        let mine_mail = mails_to(&ctx, "compta@boulangerie.fr")
+            .await
+            .into_iter()
+            .find(|m| {
+                m.template == "document" && m.subject.contains(mine.number.as_deref().unwrap())
+            })
+            .unwrap();
+        let mine_url = link_path(&mine_mail, "http://localhost:5150/pay/");
+        let mine_path = without_query(mine_url.trim_start_matches("http://localhost:5150"));
         let html = plain(&server.get(&mine_path).await.html());
         assert!(html.contains(mine.number.as_deref().unwrap()));
         // 2 430 − 120 − 500 = 1 810 €
-        assert!(html.contains("1 810,00 €"), "amount due after credit note and payment");
+        assert!(
+            html.contains("1 810,00 €"),
+            "amount due after credit note and payment"
+        );
         assert!(html.contains("120,00 €") && html.contains("500,00 €"));
         assert!(!html.contains(theirs.number.as_deref().unwrap()) || theirs.number == mine.number);
         assert!(!html.contains("Voisin SARL"));
@@ -245,7 +283,10 @@ async fn a_client_sees_only_its_own_invoices_with_amounts_after_credit_notes() {
             .json(&serde_json::json!({ "invoices": [mine.pid.to_string()] }))
             .await;
         assert_eq!(checkout.status_code(), 503);
-        assert_eq!(checkout.json::<serde_json::Value>()["error"]["code"], "card-payment-unavailable");
+        assert_eq!(
+            checkout.json::<serde_json::Value>()["error"]["code"],
+            "card-payment-unavailable"
+        );
     })
     .await;
 }
@@ -262,7 +303,9 @@ async fn the_seller_records_a_payment_by_hand_and_reverses_it_with_a_reason() {
     with_app(|server, ctx| async move {
         let (_s, invoice) = logged_seller(&server, &ctx).await;
         let pid = invoice.pid.to_string();
-        let form = server.get(&format!("/sales/invoices/{pid}/payments/new")).await;
+        let form = server
+            .get(&format!("/sales/invoices/{pid}/payments/new"))
+            .await;
         assert_eq!(form.status_code(), 200);
         let html = form.html();
         let key_at = html.find("name=\"form_key\" value=\"").unwrap() + 23;
@@ -271,11 +314,20 @@ async fn the_seller_records_a_payment_by_hand_and_reverses_it_with_a_reason() {
         let invalid = post_form(
             &server,
             &format!("/sales/invoices/{pid}/payments"),
-            &[("received_on", "32/13/2026"), ("amount", "abc"), ("method", "transfer"), ("form_key", &form_key)],
+            &[
+                ("received_on", "32/13/2026"),
+                ("amount", "abc"),
+                ("method", "transfer"),
+                ("form_key", &form_key),
+            ],
         )
         .await;
         assert_eq!(invalid.status_code(), 422);
-        assert_eq!(count::<payment_rows::Entity>(&ctx).await, 0, "nothing written");
+        assert_eq!(
+            count::<payment_rows::Entity>(&ctx).await,
+            0,
+            "nothing written"
+        );
 
         let today = paris_today(&ctx).format("%d/%m/%Y").to_string();
         for _ in 0..2 {
@@ -283,7 +335,13 @@ async fn the_seller_records_a_payment_by_hand_and_reverses_it_with_a_reason() {
             let done = post_form(
                 &server,
                 &format!("/sales/invoices/{pid}/payments"),
-                &[("received_on", &today), ("amount", "300,50"), ("method", "cheque"), ("reference", "CHQ 1234567"), ("form_key", &form_key)],
+                &[
+                    ("received_on", &today),
+                    ("amount", "300,50"),
+                    ("method", "cheque"),
+                    ("reference", "CHQ 1234567"),
+                    ("form_key", &form_key),
+                ],
             )
             .await;
             assert_eq!(done.status_code(), 303);
@@ -292,7 +350,11 @@ async fn the_seller_records_a_payment_by_hand_and_reverses_it_with_a_reason() {
         let page = plain(&server.get(&format!("/sales/invoices/{pid}")).await.html());
         assert!(page.contains("CHQ 1234567"));
         assert!(page.contains("509,50 €"), "balance after the payment");
-        let payment = payment_rows::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let payment = payment_rows::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
 
         let unconfirmed = post_form(
             &server,
@@ -316,8 +378,15 @@ async fn the_seller_records_a_payment_by_hand_and_reverses_it_with_a_reason() {
         .await;
         assert_eq!(reversed.status_code(), 303);
         let list = plain(&server.get("/sales/payments").await.html());
-        assert!(list.contains("Chèque rejeté"), "reversal reason shown; the payment stays listed");
-        let invoice = invoices::Entity::find_by_id(invoice.id).one(&ctx.db).await.unwrap().unwrap();
+        assert!(
+            list.contains("Chèque rejeté"),
+            "reversal reason shown; the payment stays listed"
+        );
+        let invoice = invoices::Entity::find_by_id(invoice.id)
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(invoice.status, "issued");
         // The dashboard shows what is outstanding and collected.
         let dashboard = plain(&server.get("/dashboard").await.html());
@@ -355,7 +424,10 @@ async fn another_companys_payments_and_links_answer_404() {
         for path in [
             format!("/sales/invoices/{}/payments/new", foreign.pid),
             format!("/sales/payments/{}/reverse", recorded.payment.pid),
-            format!("/sales/clients/{}/payment-link?action=revoke", other.client_pid),
+            format!(
+                "/sales/clients/{}/payment-link?action=revoke",
+                other.client_pid
+            ),
             format!("/sales/payments?client={}", other.client_pid),
         ] {
             assert_eq!(server.get(&path).await.status_code(), 404, "{path}");

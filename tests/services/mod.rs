@@ -1,5 +1,5 @@
 mod einvoices;
 mod invoicing;
 mod outbox;
-mod subscriptions;
 mod payments;
+mod subscriptions;

@@ -76,11 +76,22 @@ fn paris_today_string() -> String {
         .to_string()
 }
 
-async fn pay(ctx: &AppContext, shop: &Shop, invoice: &invoices::Model, amount: &str) -> payment_rows::Model {
-    payments::record_manual(ctx, &shop.company, None, &invoice.pid.to_string(), &manual(amount, None))
-        .await
-        .unwrap()
-        .payment
+async fn pay(
+    ctx: &AppContext,
+    shop: &Shop,
+    invoice: &invoices::Model,
+    amount: &str,
+) -> payment_rows::Model {
+    payments::record_manual(
+        ctx,
+        &shop.company,
+        None,
+        &invoice.pid.to_string(),
+        &manual(amount, None),
+    )
+    .await
+    .unwrap()
+    .payment
 }
 
 /// The ledger's own invariant: every payment's entries add up to its amount, the
@@ -102,7 +113,11 @@ async fn assert_ledger_balances(ctx: &AppContext, client_id: i64) {
             .filter(|e| e.payment_id == Some(payment.id) && e.kind == "payment")
             .map(|e| e.amount_cents)
             .sum();
-        assert_eq!(own, payment.amount_cents, "entries of payment {}", payment.id);
+        assert_eq!(
+            own, payment.amount_cents,
+            "entries of payment {}",
+            payment.id
+        );
     }
     let moves: i64 = entries
         .iter()
@@ -122,19 +137,36 @@ async fn partial_then_full_payment_and_a_reversal_keep_balances_exact() {
     assert_eq!(invoice.total_cents, 405_000);
 
     let first = pay(ctx, &shop, &invoice, "1 000,10").await;
-    assert_eq!(reload(ctx, &invoice).await.status, Status::PartiallyPaid.as_str());
+    assert_eq!(
+        reload(ctx, &invoice).await.status,
+        Status::PartiallyPaid.as_str()
+    );
     assert_eq!(due(ctx, &invoice).await, 304_990);
 
     pay(ctx, &shop, &invoice, "3049.90").await;
     assert_eq!(reload(ctx, &invoice).await.status, Status::Paid.as_str());
     assert_eq!(due(ctx, &invoice).await, 0);
-    assert_eq!(payments::client_credit(&ctx.db, shop.client.id).await.unwrap(), 0);
+    assert_eq!(
+        payments::client_credit(&ctx.db, shop.client.id)
+            .await
+            .unwrap(),
+        0
+    );
 
     // A wrong entry is reversed with a reason, never deleted: the invoice is due again.
-    payments::reverse(ctx, &shop.company, None, &first.pid.to_string(), "Chèque impayé")
-        .await
-        .unwrap();
-    assert_eq!(reload(ctx, &invoice).await.status, Status::PartiallyPaid.as_str());
+    payments::reverse(
+        ctx,
+        &shop.company,
+        None,
+        &first.pid.to_string(),
+        "Chèque impayé",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        reload(ctx, &invoice).await.status,
+        Status::PartiallyPaid.as_str()
+    );
     assert_eq!(due(ctx, &invoice).await, 100_010);
     // Twice changes nothing.
     payments::reverse(ctx, &shop.company, None, &first.pid.to_string(), "encore")
@@ -150,8 +182,14 @@ async fn partial_then_full_payment_and_a_reversal_keep_balances_exact() {
         .into_iter()
         .map(|e| e.kind)
         .collect();
-    assert_eq!(history.iter().filter(|k| *k == "payment_received").count(), 2);
-    assert_eq!(history.iter().filter(|k| *k == "payment_reversed").count(), 1);
+    assert_eq!(
+        history.iter().filter(|k| *k == "payment_received").count(),
+        2
+    );
+    assert_eq!(
+        history.iter().filter(|k| *k == "payment_reversed").count(),
+        1
+    );
     assert_ledger_balances(ctx, shop.client.id).await;
 
     // The ledger is append-only, in the database itself.
@@ -181,7 +219,12 @@ async fn an_overpayment_becomes_a_credit_balance_that_pays_the_next_invoice() {
 
     let payment = pay(ctx, &shop, &first, "1000").await;
     assert_eq!(reload(ctx, &first).await.status, "paid");
-    assert_eq!(payments::client_credit(&ctx.db, shop.client.id).await.unwrap(), 19_000);
+    assert_eq!(
+        payments::client_credit(&ctx.db, shop.client.id)
+            .await
+            .unwrap(),
+        19_000
+    );
     // The seller is told, the client gets a receipt that mentions the credit.
     let receipt = mails_to(ctx, "compta@boulangerie.fr")
         .await
@@ -189,12 +232,17 @@ async fn an_overpayment_becomes_a_credit_balance_that_pays_the_next_invoice() {
         .find(|m| m.template == "payment_receipt")
         .expect("a receipt to the client");
     let receipt_text = receipt.text_body.replace(['\u{a0}', '\u{202f}'], " ");
-    assert!(receipt_text.contains("190,00 € restent à votre crédit"), "{receipt_text}");
+    assert!(
+        receipt_text.contains("190,00 € restent à votre crédit"),
+        "{receipt_text}"
+    );
     assert!(mails_to(ctx, "facturation@atelier.fr")
         .await
         .iter()
         .any(|m| m.template == "payment_received"
-            && m.subject.replace(['\u{a0}', '\u{202f}'], " ").contains("1 000,00")));
+            && m.subject
+                .replace(['\u{a0}', '\u{202f}'], " ")
+                .contains("1 000,00")));
 
     let used = payments::apply_credit(ctx, &shop.company, None, &second.pid.to_string())
         .await
@@ -202,7 +250,12 @@ async fn an_overpayment_becomes_a_credit_balance_that_pays_the_next_invoice() {
     assert_eq!(used, 19_000);
     assert_eq!(reload(ctx, &second).await.status, "partially_paid");
     assert_eq!(due(ctx, &second).await, 162_000 - 19_000);
-    assert_eq!(payments::client_credit(&ctx.db, shop.client.id).await.unwrap(), 0);
+    assert_eq!(
+        payments::client_credit(&ctx.db, shop.client.id)
+            .await
+            .unwrap(),
+        0
+    );
     assert!(matches!(
         payments::apply_credit(ctx, &shop.company, None, &second.pid.to_string()).await,
         Err(ServiceError::Refused("client-credit-none"))
@@ -222,13 +275,25 @@ async fn a_credit_note_on_a_partly_paid_invoice_leaves_a_credit_balance() {
     let shop = shop(ctx).await;
     let invoice = issued_invoice(ctx, shop.company.id, &shop.client.pid.to_string(), 1).await;
     pay(ctx, &shop, &invoice, "300").await;
-    create_credit_note::create(ctx, shop.company.id, None, &invoice.pid.to_string(), &CreditRequest::Cancel, None)
-        .await
-        .unwrap();
+    create_credit_note::create(
+        ctx,
+        shop.company.id,
+        None,
+        &invoice.pid.to_string(),
+        &CreditRequest::Cancel,
+        None,
+    )
+    .await
+    .unwrap();
     let invoice = reload(ctx, &invoice).await;
     assert_eq!(invoice.status, "cancelled");
     assert_eq!(due(ctx, &invoice).await, 0);
-    assert_eq!(payments::client_credit(&ctx.db, shop.client.id).await.unwrap(), 30_000);
+    assert_eq!(
+        payments::client_credit(&ctx.db, shop.client.id)
+            .await
+            .unwrap(),
+        30_000
+    );
     assert_ledger_balances(ctx, shop.client.id).await;
 }
 
@@ -251,23 +316,41 @@ async fn manual_payments_check_their_input_and_a_retry_records_one() {
             let codes: Vec<&str> = errors.0.iter().map(|e| e.code).collect();
             assert_eq!(
                 codes,
-                ["payment-date-future", "payment-amount-invalid", "payment-method-invalid", "reference-too-long"]
+                [
+                    "payment-date-future",
+                    "payment-amount-invalid",
+                    "payment-method-invalid",
+                    "reference-too-long"
+                ]
             );
         }
         other => panic!("expected field errors, got {other:?}"),
     }
     assert_eq!(count::<payment_rows::Entity>(ctx).await, 0);
     for _ in 0..3 {
-        payments::record_manual(ctx, &shop.company, None, &pid, &manual("10", Some("form:abc")))
-            .await
-            .unwrap();
+        payments::record_manual(
+            ctx,
+            &shop.company,
+            None,
+            &pid,
+            &manual("10", Some("form:abc")),
+        )
+        .await
+        .unwrap();
     }
     assert_eq!(count::<payment_rows::Entity>(ctx).await, 1);
     // Another company's invoice does not exist for this one.
     let other = seller(ctx, "Autre Atelier", "bob@autre.fr").await;
     let theirs = issued_invoice(ctx, other.company_id, &other.client_pid, 1).await;
     assert!(matches!(
-        payments::record_manual(ctx, &shop.company, None, &theirs.pid.to_string(), &manual("10", None)).await,
+        payments::record_manual(
+            ctx,
+            &shop.company,
+            None,
+            &theirs.pid.to_string(),
+            &manual("10", None)
+        )
+        .await,
         Err(ServiceError::NotFound)
     ));
 }
@@ -288,6 +371,17 @@ async fn card_setup(ctx: &AppContext) -> CardSetup {
     }
 }
 
+/// An issued invoice of `lines` lines for the card tests' client.
+async fn card_invoice(ctx: &AppContext, setup: &CardSetup, lines: usize) -> invoices::Model {
+    issued_invoice(
+        ctx,
+        setup.shop.company.id,
+        &setup.shop.client.pid.to_string(),
+        lines,
+    )
+    .await
+}
+
 /// The checkout of some invoices, confirmed with a test card: the PaymentIntent as Stripe
 /// returns it (raw JSON, what the event carries).
 async fn paid_intent(
@@ -297,10 +391,13 @@ async fn paid_intent(
     card: &str,
 ) -> serde_json::Value {
     let pids: Vec<uuid::Uuid> = invoices.iter().map(|i| i.pid).collect();
-    let checkout = stripe_payments::start_checkout(ctx, &setup.shop.company, &setup.shop.client, &pids)
-        .await
-        .unwrap();
-    assert!(checkout.client_secret.starts_with(&checkout.payment_intent_id));
+    let checkout =
+        stripe_payments::start_checkout(ctx, &setup.shop.company, &setup.shop.client, &pids)
+            .await
+            .unwrap();
+    assert!(checkout
+        .client_secret
+        .starts_with(&checkout.payment_intent_id));
     setup.stripe.call(
         "POST",
         &format!("/v1/payment_intents/{}/confirm", checkout.payment_intent_id),
@@ -317,7 +414,7 @@ async fn paid_intent(
 async fn a_card_payment_of_one_invoice_is_recorded_from_the_signed_webhook() {
     with_app(|server, ctx| async move {
         let setup = card_setup(&ctx).await;
-        let invoice = issued_invoice(&ctx, setup.shop.company.id, &setup.shop.client.pid.to_string(), 2).await;
+        let invoice = card_invoice(&ctx, &setup, 2).await;
         let intent = paid_intent(&ctx, &setup, &[&invoice], "pm_card_visa").await;
         assert_eq!(intent["status"], "succeeded");
         assert_eq!(intent["amount"], 162_000);
@@ -329,11 +426,22 @@ async fn a_card_payment_of_one_invoice_is_recorded_from_the_signed_webhook() {
 
         let invoice = reload(&ctx, &invoice).await;
         assert_eq!(invoice.status, "paid");
-        let payment = payment_rows::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let payment = payment_rows::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(payment.method, "card");
         assert_eq!(payment.amount_cents, 162_000);
-        assert_eq!(payment.stripe_payment_intent_id.as_deref(), intent["id"].as_str());
-        let request = payment_requests::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        assert_eq!(
+            payment.stripe_payment_intent_id.as_deref(),
+            intent["id"].as_str()
+        );
+        let request = payment_requests::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(request.status, "succeeded");
         assert!(invoice_events::Entity::find()
             .filter(invoice_events::Column::InvoiceId.eq(invoice.id))
@@ -344,7 +452,9 @@ async fn a_card_payment_of_one_invoice_is_recorded_from_the_signed_webhook() {
             .is_some());
         // Notifications: the seller's "Paiement reçu" and the client's receipt, sent.
         let sent: Vec<outbox_messages::Model> = outbox_messages::Entity::find()
-            .filter(outbox_messages::Column::Template.is_in(["payment_received", "payment_receipt"]))
+            .filter(
+                outbox_messages::Column::Template.is_in(["payment_received", "payment_receipt"]),
+            )
             .all(&ctx.db)
             .await
             .unwrap();
@@ -367,11 +477,21 @@ async fn one_card_payment_pays_several_invoices_oldest_due_first() {
         let intent = paid_intent(&ctx, &setup, &[&a, &b], "pm_card_visa").await;
         assert_eq!(intent["amount"], 81_000 + 243_000 - 10_000);
         let event = stripe_event("evt_many", "payment_intent.succeeded", &intent);
-        assert_eq!(deliver_webhook(&server, &event, WEBHOOK_SECRET, None).await.status_code(), 200);
+        assert_eq!(
+            deliver_webhook(&server, &event, WEBHOOK_SECRET, None)
+                .await
+                .status_code(),
+            200
+        );
         jobs::drain(&ctx).await;
         assert_eq!(reload(&ctx, &a).await.status, "paid");
         assert_eq!(reload(&ctx, &b).await.status, "paid");
-        assert_eq!(payments::client_credit(&ctx.db, setup.shop.client.id).await.unwrap(), 0);
+        assert_eq!(
+            payments::client_credit(&ctx.db, setup.shop.client.id)
+                .await
+                .unwrap(),
+            0
+        );
         assert_ledger_balances(&ctx, setup.shop.client.id).await;
     })
     .await;
@@ -381,7 +501,7 @@ async fn one_card_payment_pays_several_invoices_oldest_due_first() {
 async fn webhooks_with_a_bad_signature_or_a_stale_timestamp_are_refused() {
     with_app(|server, ctx| async move {
         let setup = card_setup(&ctx).await;
-        let invoice = issued_invoice(&ctx, setup.shop.company.id, &setup.shop.client.pid.to_string(), 1).await;
+        let invoice = card_invoice(&ctx, &setup, 1).await;
         let intent = paid_intent(&ctx, &setup, &[&invoice], "pm_card_visa").await;
         let event = stripe_event("evt_bad", "payment_intent.succeeded", &intent);
 
@@ -393,11 +513,18 @@ async fn webhooks_with_a_bad_signature_or_a_stale_timestamp_are_refused() {
             .await;
         assert_eq!(unsigned.status_code(), 400);
         let tampered = {
-            let signature = stripe_webhook::Webhook::generate_test_header(&event, WEBHOOK_SECRET, None);
+            let signature =
+                stripe_webhook::Webhook::generate_test_header(&event, WEBHOOK_SECRET, None);
             server
                 .post("/webhooks/stripe")
                 .add_header("stripe-signature", signature)
-                .bytes(event.replace("162000", "1").replace("81000", "1").into_bytes().into())
+                .bytes(
+                    event
+                        .replace("162000", "1")
+                        .replace("81000", "1")
+                        .into_bytes()
+                        .into(),
+                )
                 .await
         };
         assert_eq!(tampered.status_code(), 400);
@@ -406,8 +533,16 @@ async fn webhooks_with_a_bad_signature_or_a_stale_timestamp_are_refused() {
         assert_eq!(stale.status_code(), 400);
 
         jobs::drain(&ctx).await;
-        assert_eq!(count::<stripe_events::Entity>(&ctx).await, 0, "nothing stored");
-        assert_eq!(count::<payment_rows::Entity>(&ctx).await, 0, "nothing recorded");
+        assert_eq!(
+            count::<stripe_events::Entity>(&ctx).await,
+            0,
+            "nothing stored"
+        );
+        assert_eq!(
+            count::<payment_rows::Entity>(&ctx).await,
+            0,
+            "nothing recorded"
+        );
         assert_eq!(reload(&ctx, &invoice).await.status, "issued");
     })
     .await;
@@ -417,7 +552,7 @@ async fn webhooks_with_a_bad_signature_or_a_stale_timestamp_are_refused() {
 async fn the_same_event_delivered_ten_times_records_one_payment() {
     with_app(|server, ctx| async move {
         let setup = card_setup(&ctx).await;
-        let invoice = issued_invoice(&ctx, setup.shop.company.id, &setup.shop.client.pid.to_string(), 1).await;
+        let invoice = card_invoice(&ctx, &setup, 1).await;
         let intent = paid_intent(&ctx, &setup, &[&invoice], "pm_card_visa").await;
         let event = stripe_event("evt_ten", "payment_intent.succeeded", &intent);
         for _ in 0..10 {
@@ -457,13 +592,20 @@ async fn a_failure_arriving_after_the_success_leaves_the_invoice_paid() {
         let failed = stripe_event("evt_fail_1", "payment_intent.payment_failed", &declined);
         deliver_webhook(&server, &failed, WEBHOOK_SECRET, None).await;
         jobs::drain(&ctx).await;
-        let request = payment_requests::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let request = payment_requests::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(request.status, "failed");
         assert!(request.failure_message.is_some());
         assert_eq!(reload(&ctx, &first).await.status, "issued");
         let retried = setup.stripe.call(
             "POST",
-            &format!("/v1/payment_intents/{}/confirm", declined["id"].as_str().unwrap()),
+            &format!(
+                "/v1/payment_intents/{}/confirm",
+                declined["id"].as_str().unwrap()
+            ),
             "payment_method=pm_card_visa",
         );
         assert_eq!(retried["status"], "succeeded");
@@ -478,7 +620,10 @@ async fn a_failure_arriving_after_the_success_leaves_the_invoice_paid() {
         let late_failure = stripe_event("evt_fail_2", "payment_intent.payment_failed", &declined);
         let retried = setup.stripe.call(
             "POST",
-            &format!("/v1/payment_intents/{}/confirm", declined["id"].as_str().unwrap()),
+            &format!(
+                "/v1/payment_intents/{}/confirm",
+                declined["id"].as_str().unwrap()
+            ),
             "payment_method=pm_card_visa",
         );
         let success = stripe_event("evt_ok_2", "payment_intent.succeeded", &retried);
@@ -488,7 +633,10 @@ async fn a_failure_arriving_after_the_success_leaves_the_invoice_paid() {
         jobs::drain(&ctx).await;
         assert_eq!(reload(&ctx, &second).await.status, "paid");
         let request = payment_requests::Entity::find()
-            .filter(payment_requests::Column::StripePaymentIntentId.eq(declined["id"].as_str().unwrap()))
+            .filter(
+                payment_requests::Column::StripePaymentIntentId
+                    .eq(declined["id"].as_str().unwrap()),
+            )
             .one(&ctx.db)
             .await
             .unwrap()
@@ -504,7 +652,7 @@ async fn a_failure_arriving_after_the_success_leaves_the_invoice_paid() {
 async fn concurrent_deliveries_and_workers_record_one_payment() {
     with_app(|server, ctx| async move {
         let setup = card_setup(&ctx).await;
-        let invoice = issued_invoice(&ctx, setup.shop.company.id, &setup.shop.client.pid.to_string(), 1).await;
+        let invoice = card_invoice(&ctx, &setup, 1).await;
         let intent = paid_intent(&ctx, &setup, &[&invoice], "pm_card_visa").await;
         let event = stripe_event("evt_race", "payment_intent.succeeded", &intent);
         let deliveries = (0..8).map(|_| deliver_webhook(&server, &event, WEBHOOK_SECRET, None));
@@ -517,7 +665,11 @@ async fn concurrent_deliveries_and_workers_record_one_payment() {
             );
         }
         deliver_webhook(&server, &event, WEBHOOK_SECRET, None).await;
-        let stored = stripe_events::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let stored = stripe_events::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         // Several workers on the same stored event at once.
         let workers = (0..6).map(|_| stripe_payments::process_event(&ctx, stored.id));
         let outcomes = futures::future::join_all(workers).await;
@@ -542,7 +694,7 @@ async fn concurrent_deliveries_and_workers_record_one_payment() {
 async fn an_intent_that_is_not_ours_is_ignored() {
     with_app(|server, ctx| async move {
         let setup = card_setup(&ctx).await;
-        let invoice = issued_invoice(&ctx, setup.shop.company.id, &setup.shop.client.pid.to_string(), 1).await;
+        let invoice = card_invoice(&ctx, &setup, 1).await;
         // Same amount, same currency, but not a checkout of ours: never matched by amount.
         let foreign = setup.stripe.call(
             "POST",
@@ -550,18 +702,29 @@ async fn an_intent_that_is_not_ours_is_ignored() {
             "amount=81000&currency=eur&payment_method=pm_card_visa&confirm=true",
         );
         let event = stripe_event("evt_foreign", "payment_intent.succeeded", &foreign);
-        assert_eq!(deliver_webhook(&server, &event, WEBHOOK_SECRET, None).await.status_code(), 200);
+        assert_eq!(
+            deliver_webhook(&server, &event, WEBHOOK_SECRET, None)
+                .await
+                .status_code(),
+            200
+        );
         jobs::drain(&ctx).await;
-        let stored = stripe_events::Entity::find().one(&ctx.db).await.unwrap().unwrap();
+        let stored = stripe_events::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(stored.processed_at.is_some());
         assert_eq!(stored.last_error.as_deref(), Some("payment-intent-unknown"));
         assert_eq!(count::<payment_rows::Entity>(&ctx).await, 0);
         assert_eq!(reload(&ctx, &invoice).await.status, "issued");
         // The payment page link in the invoice e-mail exists for this client.
-        assert!(payment_links::live(&ctx.db, "test-only-secret", setup.shop.client.id)
-            .await
-            .unwrap()
-            .is_some());
+        assert!(
+            payment_links::live(&ctx.db, "test-only-secret", setup.shop.client.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
     })
     .await;
 }

@@ -204,7 +204,7 @@ pub async fn record(
     };
     let recorded =
         payments::record_manual(&ctx, &api.company, None, &body.invoice_id, &input).await?;
-    let payment = one(&ctx, api.company.id, recorded.payment.id, recorded.payment.client_id).await?;
+    let payment = one(&ctx, api.company.id, recorded.payment.id).await?;
     let status = if recorded.already {
         StatusCode::OK
     } else {
@@ -213,17 +213,8 @@ pub async fn record(
     Ok((status, Json(payment)).into_response())
 }
 
-async fn one(
-    ctx: &AppContext,
-    company_id: i64,
-    payment_id: i64,
-    client_id: i64,
-) -> Result<PaymentJson, ApiError> {
-    let (rows, _) = payments::list(&ctx.db, company_id, Some(client_id), None, 0, 10_000).await?;
-    let row = rows
-        .into_iter()
-        .find(|r| r.payment.id == payment_id)
-        .ok_or(ApiError::NotFound)?;
+async fn one(ctx: &AppContext, company_id: i64, payment_id: i64) -> Result<PaymentJson, ApiError> {
+    let row = payments::row_of(&ctx.db, company_id, payment_id).await?;
     to_json(ctx, vec![row])
         .await?
         .pop()
@@ -262,9 +253,7 @@ pub async fn reverse(
 ) -> Result<Json<PaymentJson>, ApiError> {
     let payment = payments::find(&ctx.db, api.company.id, &id).await?;
     payments::reverse(&ctx, &api.company, None, &id, &body.reason).await?;
-    Ok(Json(
-        one(&ctx, api.company.id, payment.id, payment.client_id).await?,
-    ))
+    Ok(Json(one(&ctx, api.company.id, payment.id).await?))
 }
 
 /// The client's payment page.
