@@ -67,12 +67,12 @@ impl MissLimiter {
     }
 }
 
-/// The link, its client and seller, or the miss answer (404, or 429 once blocked).
-async fn open_link(
-    ctx: &AppContext,
-    meta: &RequestMeta,
-    token: &str,
-) -> Result<(client_rows::Model, companies::Model), Response> {
+/// What a lookup of `token` found, or the miss answer: 404, and 429 once the address has
+/// missed too often (then even a good link waits for the end of the window).
+async fn guarded<T, F>(ctx: &AppContext, meta: &RequestMeta, lookup: F) -> Result<T, Response>
+where
+    F: std::future::Future<Output = Result<Option<T>, ServiceError>>,
+{
     let limiter = MissLimiter::of(ctx);
     let now = crate::clock::of(ctx).now().timestamp();
     if limiter.blocked(&meta.client_ip, now) {
@@ -82,14 +82,28 @@ async fn open_link(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
         return Err(response);
     }
-    match payment_links::resolve(&ctx.db, token).await {
-        Ok(Some((_link, client, company))) => Ok((client, company)),
+    match lookup.await {
+        Ok(Some(found)) => Ok(found),
         Ok(None) => {
             limiter.miss(&meta.client_ip, now);
             Err(WebError::NotFound.into_response())
         }
         Err(error) => Err(WebError::from(error).into_response()),
     }
+}
+
+/// The link's client and seller, or the miss answer.
+async fn open_link(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    token: &str,
+) -> Result<(client_rows::Model, companies::Model), Response> {
+    guarded(ctx, meta, async {
+        Ok(payment_links::resolve(&ctx.db, token)
+            .await?
+            .map(|(_link, client, company)| (client, company)))
+    })
+    .await
 }
 
 /// The page is private to whoever holds the link: never cached, never indexed, and
@@ -131,73 +145,67 @@ async fn page(
     Path(token): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Response, WebError> {
-    let (client, company) = match open_link(&ctx, &meta, &token).await {
+    let head = match guarded(&ctx, &meta, payment_links::open_page(&ctx.db, &token)).await {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let locale = meta.locale;
-    let open = payments::open_invoices(&ctx.db, company.id, client.id).await?;
-    let credit = payments::client_credit(&ctx.db, client.id).await?;
+    let open = payments::open_invoices(&ctx.db, head.company_id, head.client_id).await?;
+    let credit = head.credit_cents;
     let chosen = uuid::Uuid::parse_str(params.invoice.trim()).ok();
     if let Some(pid) = chosen {
-        if let Some(due) = open.iter().find(|d| d.invoice.pid == pid) {
-            docs::record_event_once(
-                &ctx.db,
-                due.invoice.id,
-                "viewed",
-                crate::clock::of(&ctx).now(),
-            )
-            .await?;
+        if let Some(due) = open.iter().find(|d| d.pid == pid) {
+            docs::record_event_once(&ctx.db, due.id, "viewed", crate::clock::of(&ctx).now())
+                .await?;
         }
     }
-    let any_chosen = chosen.is_some_and(|pid| open.iter().any(|d| d.invoice.pid == pid));
-    let total_due: i64 = open.iter().map(|d| d.due_cents).sum();
+    let any_chosen = chosen.is_some_and(|pid| open.iter().any(|d| d.pid == pid));
+    let total_due: i64 = open.iter().map(|d| d.due_cents()).sum();
     let rows: Vec<Value> = open
         .iter()
         .map(|d| {
-            let number = d.invoice.number.clone().unwrap_or_default();
+            let number = d.number.clone().unwrap_or_default();
             json!({
-                "pid": d.invoice.pid.to_string(),
+                "pid": d.pid.to_string(),
                 "number": number,
-                "date": d.invoice.issue_date.format("%d/%m/%Y").to_string(),
-                "due_date": d.invoice.due_date.format("%d/%m/%Y").to_string(),
-                "total": format_cents(d.invoice.total_cents, locale),
+                "date": d.issue_date.format("%d/%m/%Y").to_string(),
+                "due_date": d.due_date.format("%d/%m/%Y").to_string(),
+                "total": format_cents(d.total_cents, locale),
                 "credited": (d.credited_cents > 0).then(|| format_cents(d.credited_cents, locale)),
                 "paid": (d.paid_cents > 0).then(|| format_cents(d.paid_cents, locale)),
-                "due": format_cents(d.due_cents, locale),
-                "due_cents": d.due_cents,
-                "checked": !any_chosen || chosen == Some(d.invoice.pid),
+                "due": format_cents(d.due_cents(), locale),
+                "due_cents": d.due_cents(),
+                "checked": !any_chosen || chosen == Some(d.pid),
                 "reference": transfer_reference(&number).map(|r| grouped(&r)).ok(),
-                "pdf": d.invoice.pdf_file_id.is_some(),
+                "pdf": d.pdf_file_id.is_some(),
             })
         })
         .collect();
     let gateway = StripeGateway::of(&ctx);
-    let iban = company
+    let iban = head
         .bank_iban
         .as_deref()
         .and_then(|i| Iban::parse(i).ok())
         .map(|i| i.formatted());
-    let has_logo = company_profile::has_logo(&ctx.db, company.id).await?;
     let mut response = Page::new(&meta, None, "pay").render(
         "pay/page.html",
         json!({
             "token": token,
             "seller": {
-                "name": company.legal_name,
-                "email": company.contact_email,
-                "phone": company.contact_phone,
-                "logo": has_logo,
+                "name": head.company_name,
+                "email": head.contact_email,
+                "phone": head.contact_phone,
+                "logo": head.logo_id.is_some(),
             },
-            "client": { "name": client.legal_name },
+            "client": { "name": head.client_name },
             "invoices": rows,
             "total_due": format_cents(total_due, locale),
             "credit": (credit > 0).then(|| format_cents(credit, locale)),
             "card": gateway.map(|g| json!({ "publishable_key": g.publishable_key })),
             "transfer": iban.map(|iban| json!({
                 "iban": iban,
-                "bic": company.bank_bic,
-                "holder": company.bank_holder.clone().unwrap_or_else(|| company.legal_name.clone()),
+                "bic": head.bank_bic,
+                "holder": head.bank_holder.clone().unwrap_or_else(|| head.company_name.clone()),
             })),
             "returned": match params.redirect_status.as_str() {
                 "succeeded" | "processing" => "processing",

@@ -114,25 +114,6 @@ pub async fn logo(
         .await?)
 }
 
-/// Whether the company has a logo (without reading it).
-///
-/// # Errors
-/// Database errors.
-pub async fn has_logo<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    company_id: i64,
-) -> Result<bool, ServiceError> {
-    use sea_orm::QuerySelect;
-    let id: Option<i64> = company_logos::Entity::find()
-        .select_only()
-        .column(company_logos::Column::Id)
-        .filter(company_logos::Column::CompanyId.eq(company_id))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(id.is_some())
-}
-
 /// Replaces the logo with an uploaded PNG or JPEG, checked by content.
 ///
 /// # Errors

@@ -191,12 +191,7 @@ pub async fn resolve<C: ConnectionTrait>(
     db: &C,
     token: &str,
 ) -> Result<Option<(payment_links::Model, clients::Model, companies::Model)>, ServiceError> {
-    // A token is 43 URL-safe characters: anything else is a miss without a query.
-    if token.len() != 43
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !well_formed(token) {
         return Ok(None);
     }
     let Some(link) = payment_links::Entity::find()
@@ -313,4 +308,123 @@ pub async fn ensure_many<C: ConnectionTrait>(
         links.insert(client_id, link);
     }
     Ok(links)
+}
+
+/// What the payment page shows about its seller and client, read with the link in one
+/// query (the page is the app's most requested one; see BENCHMARKS.md).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct PageHead {
+    pub client_id: i64,
+    pub company_id: i64,
+    pub client_name: String,
+    pub company_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub bank_iban: Option<String>,
+    pub bank_bic: Option<String>,
+    pub bank_holder: Option<String>,
+    pub logo_id: Option<i64>,
+    pub credit_cents: i64,
+}
+
+/// The page a live token opens, or `None` (unknown or revoked token).
+///
+/// # Errors
+/// Database errors.
+pub async fn open_page<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> Result<Option<PageHead>, ServiceError> {
+    use sea_orm::{
+        sea_query::{Expr, ExprTrait, Func, JoinType, Query, QueryStatementBuilder},
+        QuerySelect,
+    };
+
+    use crate::models::_entities::{company_logos, ledger_entries};
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    let credit = Query::select()
+        .expr(Expr::col((ledger_entries::Entity, ledger_entries::Column::AmountCents)).sum())
+        .from(ledger_entries::Entity)
+        .and_where(
+            Expr::col((ledger_entries::Entity, ledger_entries::Column::ClientId))
+                .equals((payment_links::Entity, payment_links::Column::ClientId)),
+        )
+        .and_where(Expr::col((ledger_entries::Entity, ledger_entries::Column::InvoiceId)).is_null())
+        .to_owned();
+    let credit = Expr::from(Func::coalesce([
+        Expr::SubQuery(None, Box::new(credit.into_sub_query_statement())),
+        Expr::val(0i64),
+    ]))
+    .cast_as("BIGINT");
+    let to_client = payment_links::Entity::belongs_to(clients::Entity)
+        .from(payment_links::Column::ClientId)
+        .to(clients::Column::Id)
+        .into();
+    let to_company = payment_links::Entity::belongs_to(companies::Entity)
+        .from(payment_links::Column::CompanyId)
+        .to(companies::Column::Id)
+        .into();
+    let to_logo = companies::Entity::belongs_to(company_logos::Entity)
+        .from(companies::Column::Id)
+        .to(company_logos::Column::CompanyId)
+        .into();
+    Ok(payment_links::Entity::find()
+        .select_only()
+        .column_as(payment_links::Column::ClientId, "client_id")
+        .column_as(payment_links::Column::CompanyId, "company_id")
+        .expr_as(
+            Expr::col((clients::Entity, clients::Column::LegalName)),
+            "client_name",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::LegalName)),
+            "company_name",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::ContactEmail)),
+            "contact_email",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::ContactPhone)),
+            "contact_phone",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::BankIban)),
+            "bank_iban",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::BankBic)),
+            "bank_bic",
+        )
+        .expr_as(
+            Expr::col((companies::Entity, companies::Column::BankHolder)),
+            "bank_holder",
+        )
+        .expr_as(
+            Expr::col((company_logos::Entity, company_logos::Column::Id)),
+            "logo_id",
+        )
+        .expr_as(credit, "credit_cents")
+        .join(JoinType::InnerJoin, to_client)
+        .join(JoinType::InnerJoin, to_company)
+        .join(JoinType::LeftJoin, to_logo)
+        .filter(payment_links::Column::TokenHash.eq(security::hash_token(token)))
+        .filter(payment_links::Column::RevokedAt.is_null())
+        .filter(
+            Expr::col((clients::Entity, clients::Column::CompanyId))
+                .equals((payment_links::Entity, payment_links::Column::CompanyId)),
+        )
+        .into_model::<PageHead>()
+        .one(db)
+        .await?)
+}
+
+/// A token is 43 URL-safe characters: anything else is a miss without a query.
+fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -103,21 +103,18 @@ pub async fn start_checkout(
     let gateway =
         StripeGateway::of(ctx).ok_or(ServiceError::Refused("card-payment-unavailable"))?;
     let open = payments::open_invoices(&ctx.db, company.id, client.id).await?;
-    let chosen: Vec<&payments::Due> = open
+    let chosen: Vec<&payments::OpenInvoice> = open
         .iter()
-        .filter(|d| invoice_pids.contains(&d.invoice.pid))
+        .filter(|d| invoice_pids.contains(&d.pid))
         .collect();
-    let amount: i64 = chosen.iter().map(|d| d.due_cents).sum();
+    let amount: i64 = chosen.iter().map(|d| d.due_cents()).sum();
     if chosen.is_empty() || amount <= 0 {
         return Err(ServiceError::Refused("invoice-nothing-due"));
     }
-    let asked: Vec<(i64, i64)> = chosen.iter().map(|d| (d.invoice.id, d.due_cents)).collect();
+    let asked: Vec<(i64, i64)> = chosen.iter().map(|d| (d.id, d.due_cents())).collect();
     let invoices_json =
         serde_json::to_string(&asked).map_err(|e| ServiceError::Other(e.to_string()))?;
-    let numbers: Vec<String> = chosen
-        .iter()
-        .filter_map(|d| d.invoice.number.clone())
-        .collect();
+    let numbers: Vec<String> = chosen.iter().filter_map(|d| d.number.clone()).collect();
 
     // A second click (or a reload) for the same invoices and amount takes up the checkout
     // already open rather than making another PaymentIntent.
