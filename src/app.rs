@@ -45,6 +45,12 @@ impl Hooks for App {
     /// Shared services, in every mode (server, tasks, tests).
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         let settings = Settings::from_config(&ctx.config)?;
+        if ctx.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            ctx.shared_store
+                .insert(crate::services::pay_page_sqlite::Readers::new(
+                    &ctx.config.database.uri,
+                ));
+        }
         crate::views::init()?;
         ctx.shared_store.insert(MailTransport::from_config(
             &ctx.config,
@@ -94,7 +100,8 @@ impl Hooks for App {
     }
 
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
-        let settings = Settings::of(ctx);
+        // Shared, not cloned per request: the middleware runs on every request.
+        let settings = std::sync::Arc::new(Settings::of(ctx));
         Ok(router.layer(axum::middleware::from_fn_with_state(
             settings,
             web::middleware::web_context,

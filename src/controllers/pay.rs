@@ -27,11 +27,11 @@ use crate::{
     },
     models::_entities::{clients as client_rows, companies, document_files},
     services::{
-        company_profile, invoices as docs, payment_links, payments,
+        company_profile, invoices as docs, pay_page_sqlite, payment_links, payments,
         stripe_payments::{self, StripeGateway, WebhookRejection},
         ServiceError,
     },
-    web::{error::error_page, Page, RequestMeta, WebError},
+    web::{error::error_page, RequestMeta, WebError},
 };
 
 /// Misses per client address (wrong or revoked links), in this process.
@@ -130,6 +130,26 @@ fn private_headers(response: &mut Response) {
     );
 }
 
+/// The seller, client and open invoices a token opens: on the embedded SQLite default
+/// through the inline readers (`pay_page_sqlite`), elsewhere through sea-orm.
+async fn page_data(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<Option<(payment_links::PageHead, Vec<payments::OpenInvoice>)>, ServiceError> {
+    if let Some(readers) = ctx.shared_store.get::<pay_page_sqlite::Readers>() {
+        return if payment_links::well_formed(token) {
+            readers.page(token)
+        } else {
+            Ok(None)
+        };
+    }
+    let Some(head) = payment_links::open_page(&ctx.db, token).await? else {
+        return Ok(None);
+    };
+    let open = payments::open_invoices(&ctx.db, head.company_id, head.client_id).await?;
+    Ok(Some((head, open)))
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct PageParams {
@@ -145,12 +165,11 @@ async fn page(
     Path(token): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Response, WebError> {
-    let head = match guarded(&ctx, &meta, payment_links::open_page(&ctx.db, &token)).await {
+    let (head, open) = match guarded(&ctx, &meta, page_data(&ctx, &token)).await {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let locale = meta.locale;
-    let open = payments::open_invoices(&ctx.db, head.company_id, head.client_id).await?;
     let credit = head.credit_cents;
     let chosen = uuid::Uuid::parse_str(params.invoice.trim()).ok();
     if let Some(pid) = chosen {
@@ -187,8 +206,8 @@ async fn page(
         .as_deref()
         .and_then(|i| Iban::parse(i).ok())
         .map(|i| i.formatted());
-    let mut response = Page::new(&meta, None, "pay").render(
-        "pay/page.html",
+    let mut response = render_page(
+        &meta,
         json!({
             "token": token,
             "seller": {
@@ -216,6 +235,20 @@ async fn page(
     )?;
     private_headers(&mut response);
     Ok(response)
+}
+
+/// The page's own context (no navigation: nobody is logged in here).
+fn render_page(meta: &RequestMeta, data: Value) -> Result<Response, WebError> {
+    let mut context = json!({
+        "lang": meta.locale.tag(),
+        "lang_short": meta.locale.short(),
+        "csrf_token": meta.csrf_token,
+    });
+    if let (Value::Object(base), Value::Object(extra)) = (&mut context, data) {
+        base.extend(extra);
+    }
+    let html = crate::views::render("pay/page.html", &context).map_err(WebError::Internal)?;
+    Ok(axum::response::Html(html).into_response())
 }
 
 /// A PDF of the page's client: the stored bytes of an issued invoice or credit note.

@@ -15,6 +15,7 @@ pub mod invoice_templates;
 pub mod invoices;
 pub mod issue_batch;
 pub mod issue_invoice;
+pub mod pay_page_sqlite;
 pub mod payment_links;
 pub mod payments;
 pub mod render_document;

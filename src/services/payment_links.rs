@@ -422,7 +422,8 @@ pub async fn open_page<C: ConnectionTrait>(
 }
 
 /// A token is 43 URL-safe characters: anything else is a miss without a query.
-fn well_formed(token: &str) -> bool {
+#[must_use]
+pub fn well_formed(token: &str) -> bool {
     token.len() == 43
         && token
             .bytes()

@@ -74,7 +74,7 @@ fn submitted_token_in_query(query: Option<&str>) -> Option<String> {
 }
 
 pub async fn web_context(
-    State(settings): State<Settings>,
+    State(settings): State<std::sync::Arc<Settings>>,
     request: Request,
     next: Next,
 ) -> Response {
