@@ -540,3 +540,33 @@ async fn the_api_lists_records_and_links() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_payment_link_task_prints_a_working_link() {
+    use loco_rs::task::{Task, Vars};
+    with_app(|server, ctx| async move {
+        let s = seller(&ctx, "Atelier Tâche", "alice@tache.fr").await;
+        let task = encaisse::tasks::payment_link::PaymentLink;
+        let by_email = Vars::from_cli_args(vec![("client".into(), "compta@boulangerie.fr".into())]);
+        task.run(&ctx, &by_email).await.unwrap();
+        let link = payment_links::Entity::find()
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(link.revoked_at.is_none());
+        // Run twice: the same live link, not a second one.
+        let by_id = Vars::from_cli_args(vec![("client".into(), s.client_pid.clone())]);
+        task.run(&ctx, &by_id).await.unwrap();
+        assert_eq!(count::<payment_links::Entity>(&ctx).await, 1);
+        let unknown = Vars::from_cli_args(vec![("client".into(), "nobody@example.com".into())]);
+        assert!(task.run(&ctx, &unknown).await.is_err());
+        // The link it made opens the page (the token derives from the stored nonce).
+        let token = encaisse::security::payment_link_token("test-only-secret", &link.nonce);
+        assert_eq!(
+            server.get(&format!("/pay/{token}")).await.status_code(),
+            200
+        );
+    })
+    .await;
+}
