@@ -336,7 +336,7 @@ pub async fn open_page<C: ConnectionTrait>(
     token: &str,
 ) -> Result<Option<PageHead>, ServiceError> {
     use sea_orm::{
-        sea_query::{Expr, ExprTrait, Func, JoinType, Query, QueryStatementBuilder},
+        sea_query::{Expr, ExprTrait, JoinType, Query},
         QuerySelect,
     };
 
@@ -353,11 +353,7 @@ pub async fn open_page<C: ConnectionTrait>(
         )
         .and_where(Expr::col((ledger_entries::Entity, ledger_entries::Column::InvoiceId)).is_null())
         .to_owned();
-    let credit = Expr::from(Func::coalesce([
-        Expr::SubQuery(None, Box::new(credit.into_sub_query_statement())),
-        Expr::val(0i64),
-    ]))
-    .cast_as("BIGINT");
+    let credit = crate::services::payments::summed(credit);
     let to_client = payment_links::Entity::belongs_to(clients::Entity)
         .from(payment_links::Column::ClientId)
         .to(clients::Column::Id)

@@ -136,7 +136,7 @@ impl OpenInvoice {
 }
 
 /// `COALESCE((subquery), 0)` as a BIGINT on both backends (Postgres sums BIGINT as NUMERIC).
-fn summed(subquery: sea_orm::sea_query::SelectStatement) -> Expr {
+pub(crate) fn summed(subquery: sea_orm::sea_query::SelectStatement) -> Expr {
     use sea_orm::sea_query::{Func, QueryStatementBuilder};
     Expr::from(Func::coalesce([
         Expr::SubQuery(None, Box::new(subquery.into_sub_query_statement())),
